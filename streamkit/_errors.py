@@ -1,0 +1,105 @@
+"""streamkit's error hierarchy.
+
+Every error knows where in the stream it happened: the index of the SSE event
+(frames dispatched before it), that event's type when known, the byte offset,
+and a short excerpt of the offending bytes.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "StreamError",
+    "SSEError",
+    "EventTooLargeError",
+    "IdleStreamError",
+    "StreamClosedError",
+]
+
+_EXCERPT = 80
+
+
+def excerpt(data: bytes | bytearray | memoryview | None, limit: int = _EXCERPT) -> bytes:
+    """Return at most ``limit`` bytes of ``data`` for an error message."""
+    if data is None:
+        return b""
+    return bytes(data[:limit])
+
+
+class StreamError(Exception):
+    """Base class of every error streamkit raises.
+
+    Attributes:
+        index: number of SSE events dispatched before the error (the failing
+            event's position in the stream), or None when unknown.
+        event_type: the SSE event name or payload ``type`` involved, if known.
+        offset: byte offset in the stream, if known.
+        excerpt: a short excerpt of the offending bytes (may be empty).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        index: int | None = None,
+        event_type: str | None = None,
+        offset: int | None = None,
+        excerpt: bytes = b"",
+    ) -> None:
+        self.message = message
+        self.index = index
+        self.event_type = event_type
+        self.offset = offset
+        self.excerpt = excerpt
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        where = []
+        if self.index is not None:
+            where.append(f"event #{self.index}")
+        if self.event_type:
+            where.append(f"({self.event_type})")
+        if self.offset is not None:
+            where.append(f"at byte {self.offset}")
+        text = self.message
+        if where:
+            text = f"{' '.join(where)}: {text}"
+        if self.excerpt:
+            more = "" if len(self.excerpt) < _EXCERPT else "..."
+            text = f"{text} [bytes: {self.excerpt!r}{more}]"
+        return text
+
+
+class SSEError(StreamError):
+    """The byte stream violates a limit of the SSE decoder."""
+
+
+class EventTooLargeError(SSEError):
+    """An event grew beyond ``max_event_bytes``."""
+
+    def __init__(self, limit: int, size: int, *, index: int, offset: int, excerpt: bytes) -> None:
+        self.limit = limit
+        self.size = size
+        super().__init__(
+            f"event exceeds max_event_bytes={limit} (at least {size} bytes buffered)",
+            index=index,
+            offset=offset,
+            excerpt=excerpt,
+        )
+
+
+class IdleStreamError(SSEError):
+    """The peer sent more than ``max_idle_lines`` lines without any event."""
+
+    def __init__(self, limit: int, *, index: int, offset: int, excerpt: bytes) -> None:
+        self.limit = limit
+        super().__init__(
+            f"more than max_idle_lines={limit} comment/blank/non-data lines in a row "
+            "without an event",
+            index=index,
+            offset=offset,
+            excerpt=excerpt,
+        )
+
+
+class StreamClosedError(SSEError):
+    """``feed()`` was called after ``close()``."""

@@ -1,0 +1,29 @@
+"""The package is ruff-clean and mypy --strict clean (configured in pyproject.toml)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from helpers import REPO
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", *args], cwd=REPO, capture_output=True, text=True, check=False
+    )
+
+
+def test_ruff() -> None:
+    result = run("ruff", "check", "streamkit", "tests", "benchmarks", "examples")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ruff_format() -> None:
+    result = run("ruff", "format", "--check", "streamkit")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy_strict() -> None:
+    result = run("mypy", "--strict", "streamkit")
+    assert result.returncode == 0, result.stdout + result.stderr
