@@ -1,0 +1,62 @@
+"""How a stream ended: the verdict every reduced final object carries."""
+
+from __future__ import annotations
+
+from typing import Any, Final, Literal
+
+import msgspec
+
+__all__ = ["Verdict", "VerdictStatus", "HasVerdict"]
+
+VerdictStatus = Literal["in_progress", "completed", "incomplete", "failed", "errored", "truncated"]
+
+_KEY: Final = "_streamkit_verdict"
+
+
+class Verdict(msgspec.Struct, kw_only=True, frozen=True):
+    """How a stream ended.
+
+    ``status`` is one of:
+
+    * ``"completed"``: the stream reached its normal end (``response.completed``;
+      for Chat/Completions every choice finished normally);
+    * ``"incomplete"``: the server stopped early; ``reason`` says why
+      (``max_output_tokens``, ``content_filter``, ``length``, ...);
+    * ``"failed"``: ``response.failed``; ``error`` holds the server's error;
+    * ``"errored"``: an in-stream error event or error payload; ``error`` holds it;
+    * ``"truncated"``: the bytes ended before any terminal event (a cut stream);
+    * ``"in_progress"``: the reducer has not been told the stream ended.
+
+    ``last_sequence_number`` is the last Responses ``sequence_number`` seen
+    (where resumption would start), ``events`` the number of events folded.
+    """
+
+    status: VerdictStatus
+    reason: str | None = None
+    error: Any = None
+    last_sequence_number: int | None = None
+    events: int = 0
+
+    @property
+    def ok(self) -> bool:
+        """True only for a stream that completed normally."""
+        return self.status == "completed"
+
+
+class HasVerdict:
+    """Mixin for final objects: ``obj.verdict`` is set when a reducer built it.
+
+    The verdict lives in the instance ``__dict__`` (the Struct is declared with
+    ``dict=True``), so it is neither a JSON field nor part of equality.
+    """
+
+    __slots__ = ()
+
+    @property
+    def verdict(self) -> Verdict | None:
+        """How the stream that produced this object ended (None if not reduced)."""
+        got: Verdict | None = self.__dict__.get(_KEY)
+        return got
+
+    def _set_verdict(self, verdict: Verdict) -> None:
+        self.__dict__[_KEY] = verdict

@@ -1,0 +1,304 @@
+"""Final Chat Completions objects, plus the pieces chat chunks share with them.
+
+``ChatCompletion`` is what a chat stream reduces to. ``CompletionUsage``, the token
+logprob types, ``ChoiceLogprobs``, moderation results and the Azure content-filter
+types appear both in stream chunks (``streamkit.events.chat``) and in the final
+object, so they live here.
+
+Field names and required/optional/nullable follow the OpenAPI description
+(``CreateChatCompletionResponse``, ``ChatCompletionResponseMessage``,
+``CompletionUsage``, ``ChatCompletionTokenLogprob``, ``ChatCompletionModeration``).
+Required fields have no default; optional ones default to ``msgspec.UNSET`` so that
+decoding and re-encoding reproduces the server's JSON, keys left out stay left out.
+Values the server may extend (roles, finish reasons, service tiers) are plain ``str``.
+"""
+
+from __future__ import annotations
+
+from typing import TypeAlias
+
+from msgspec import UNSET, UnsetType
+
+from streamkit.models._base import Model
+from streamkit.models._verdict import HasVerdict
+
+__all__ = [
+    "ChatCompletion",
+    "ChatCompletionAnnotation",
+    "ChatCompletionAudio",
+    "ChatCompletionChoice",
+    "ChatCompletionMessage",
+    "ChatCompletionMessageCustomToolCall",
+    "ChatCompletionMessageFunctionToolCall",
+    "ChatCompletionMessageToolCall",
+    "ChatCompletionModeration",
+    "ChatCompletionTokenLogprob",
+    "ChoiceLogprobs",
+    "CompletionTokensDetails",
+    "CompletionUsage",
+    "ContentFilterDetectedResult",
+    "ContentFilterOffsets",
+    "ContentFilterResults",
+    "ContentFilterSeverityResult",
+    "CustomCall",
+    "FunctionCall",
+    "ModerationError",
+    "ModerationResult",
+    "ModerationResults",
+    "PromptFilterResult",
+    "PromptTokensDetails",
+    "TopLogprob",
+    "URLCitation",
+]
+
+
+# --- usage -----------------------------------------------------------------------
+
+
+class CompletionTokensDetails(Model):
+    """Breakdown of the tokens in a completion."""
+
+    accepted_prediction_tokens: int | UnsetType = UNSET
+    audio_tokens: int | UnsetType = UNSET
+    reasoning_tokens: int | UnsetType = UNSET
+    rejected_prediction_tokens: int | UnsetType = UNSET
+    text_tokens: int | UnsetType = UNSET
+
+
+class PromptTokensDetails(Model):
+    """Breakdown of the tokens in a prompt."""
+
+    audio_tokens: int | UnsetType = UNSET
+    cached_tokens: int | UnsetType = UNSET
+    text_tokens: int | UnsetType = UNSET
+    image_tokens: int | UnsetType = UNSET
+    cache_write_tokens: int | UnsetType = UNSET
+
+
+class CompletionUsage(Model):
+    """Token usage of a chat or legacy completion request."""
+
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+    completion_tokens_details: CompletionTokensDetails | UnsetType = UNSET
+    prompt_tokens_details: PromptTokensDetails | UnsetType = UNSET
+
+
+# --- logprobs --------------------------------------------------------------------
+
+
+class TopLogprob(Model):
+    """One of the most likely tokens at a position, with its log probability."""
+
+    token: str
+    logprob: float
+    bytes: list[int] | None
+
+
+class ChatCompletionTokenLogprob(Model):
+    """Log probability of one generated token and its most likely alternatives."""
+
+    token: str
+    logprob: float
+    bytes: list[int] | None
+    top_logprobs: list[TopLogprob]
+
+
+class ChoiceLogprobs(Model):
+    """Per-token log probabilities of a choice's content and refusal."""
+
+    content: list[ChatCompletionTokenLogprob] | None
+    refusal: list[ChatCompletionTokenLogprob] | None
+
+
+# --- moderation ------------------------------------------------------------------
+
+
+class ModerationResult(Model):
+    """Moderation verdict for the request input or the generated output."""
+
+    # The spec pins ``type`` to "moderation_result"; kept as a plain field so that
+    # a new value does not break decoding of the whole chunk.
+    type: str
+    model: str
+    flagged: bool
+    categories: dict[str, bool]
+    category_scores: dict[str, float]
+    category_applied_input_types: dict[str, list[str]]
+
+
+class ModerationResults(Model, tag_field="type", tag="moderation_results"):
+    """Successful moderation of the input or output."""
+
+    model: str
+    results: list[ModerationResult]
+
+
+class ModerationError(Model, tag_field="type", tag="error"):
+    """Error raised while moderating the input or output."""
+
+    code: str
+    message: str
+
+
+class ChatCompletionModeration(Model):
+    """Moderation results (or errors) for the request input and generated output."""
+
+    input: ModerationResults | ModerationError
+    output: ModerationResults | ModerationError
+
+
+# --- Azure OpenAI content filtering (not in the OpenAI spec) -------------------------
+# Azure adds these to chunks and completions. Only names seen in recorded Azure streams
+# are declared; other categories are ignored like any unknown field.
+
+
+class ContentFilterSeverityResult(Model):
+    """Azure content-filter verdict for a severity-graded category (hate, violence...)."""
+
+    filtered: bool
+    severity: str
+
+
+class ContentFilterDetectedResult(Model):
+    """Azure content-filter verdict for a detection category (jailbreak, protected material)."""
+
+    filtered: bool
+    detected: bool
+
+
+class ContentFilterResults(Model):
+    """Azure content-filter verdicts per category; Azure sends ``{}`` when none apply."""
+
+    hate: ContentFilterSeverityResult | UnsetType = UNSET
+    self_harm: ContentFilterSeverityResult | UnsetType = UNSET
+    sexual: ContentFilterSeverityResult | UnsetType = UNSET
+    violence: ContentFilterSeverityResult | UnsetType = UNSET
+    jailbreak: ContentFilterDetectedResult | UnsetType = UNSET
+    protected_material_text: ContentFilterDetectedResult | UnsetType = UNSET
+    protected_material_code: ContentFilterDetectedResult | UnsetType = UNSET
+
+
+class PromptFilterResult(Model):
+    """Azure content-filter verdicts for one prompt of the request."""
+
+    prompt_index: int
+    content_filter_results: ContentFilterResults
+
+
+class ContentFilterOffsets(Model):
+    """Character range of the output an Azure asynchronous content filter has checked."""
+
+    check_offset: int
+    start_offset: int
+    end_offset: int
+
+
+# --- message ----------------------------------------------------------------------
+
+
+class FunctionCall(Model):
+    """A function name and its JSON-encoded arguments, as generated by the model."""
+
+    name: str
+    arguments: str
+
+
+class CustomCall(Model):
+    """A custom tool name and the free-form input generated for it."""
+
+    name: str
+    input: str
+
+
+class ChatCompletionMessageFunctionToolCall(Model, tag_field="type", tag="function"):
+    """A call to a function tool."""
+
+    id: str
+    function: FunctionCall
+
+
+class ChatCompletionMessageCustomToolCall(Model, tag_field="type", tag="custom"):
+    """A call to a custom tool."""
+
+    id: str
+    custom: CustomCall
+
+
+# Discriminated on ``type``, as in the spec's ``ChatCompletionMessageToolCalls``.
+ChatCompletionMessageToolCall: TypeAlias = (
+    ChatCompletionMessageFunctionToolCall | ChatCompletionMessageCustomToolCall
+)
+
+
+class URLCitation(Model):
+    """A web page cited by the message, with the span of content it supports."""
+
+    end_index: int
+    start_index: int
+    url: str
+    title: str
+
+
+class ChatCompletionAnnotation(Model):
+    """An annotation on the message text (currently always a URL citation)."""
+
+    type: str
+    url_citation: URLCitation
+
+
+class ChatCompletionAudio(Model):
+    """Audio generated by the model, when the audio modality was requested."""
+
+    id: str
+    expires_at: int
+    data: str
+    transcript: str
+
+
+class ChatCompletionMessage(Model):
+    """The message the model generated for one choice."""
+
+    role: str
+    content: str | None
+    refusal: str | None
+    tool_calls: list[ChatCompletionMessageToolCall] | UnsetType = UNSET
+    annotations: list[ChatCompletionAnnotation] | UnsetType = UNSET
+    function_call: FunctionCall | UnsetType = UNSET  # deprecated by the API
+    audio: ChatCompletionAudio | UnsetType | None = UNSET
+
+
+# --- completion -------------------------------------------------------------------
+
+
+class ChatCompletionChoice(Model):
+    """One generated alternative of a chat completion."""
+
+    index: int
+    message: ChatCompletionMessage
+    # The spec says non-null, but this is also the reducer's target and a stream cut
+    # off before its last chunk never delivers a finish reason.
+    finish_reason: str | None
+    logprobs: ChoiceLogprobs | None
+    # Azure only.
+    content_filter_results: ContentFilterResults | UnsetType = UNSET
+
+
+class ChatCompletion(Model, HasVerdict, gc=True, dict=True):
+    """A complete chat completion (``object: "chat.completion"``)."""
+
+    id: str
+    object: str
+    created: int
+    model: str
+    choices: list[ChatCompletionChoice]
+    usage: CompletionUsage | UnsetType = UNSET
+    # The spec says non-null, but recorded chunks send ``null`` and the reducer copies
+    # the value from them.
+    system_fingerprint: str | UnsetType | None = UNSET
+    service_tier: str | UnsetType | None = UNSET
+    metadata: dict[str, str] | UnsetType | None = UNSET
+    moderation: ChatCompletionModeration | UnsetType | None = UNSET
+    # Azure only.
+    prompt_filter_results: list[PromptFilterResult] | UnsetType = UNSET

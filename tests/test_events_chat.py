@@ -1,0 +1,505 @@
+"""Chat Completions chunks and in-stream errors: spec coverage, real recordings, and
+property-based round trips."""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Collection
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from streamkit.events.chat import (
+    CHAT_CHUNK_DECODER,
+    ChatCompletionChunk,
+    ChoiceDelta,
+    ChoiceDeltaAudio,
+    ChoiceDeltaFunctionCall,
+    ChoiceDeltaToolCall,
+    ChoiceDeltaToolCallFunction,
+    ChunkChoice,
+)
+from streamkit.events.errors import (
+    ERROR_PAYLOAD_DECODER,
+    ErrorDetail,
+    ErrorPayload,
+    StreamErrorEvent,
+)
+from streamkit.models.chat import ChoiceLogprobs, ContentFilterResults, PromptFilterResult
+
+try:
+    from streamkit._sse import SSEDecoder
+except ImportError:  # the SSE layer is optional for these tests
+    SSEDecoder = None  # type: ignore[assignment,misc]
+
+RECORDINGS = Path(__file__).resolve().parents[1].parent / "shared" / "recordings"
+CHAT_RECORDINGS = sorted((RECORDINGS / "chat").glob("*.sse")) if RECORDINGS.is_dir() else []
+
+# --- spec coverage -------------------------------------------------------------------
+
+SCHEMAS: dict[str, Any] = json.loads(
+    (Path(__file__).parent / "data" / "openai-openapi-chat-subset.json").read_text("utf-8")
+)["components"]["schemas"]
+
+
+def _deref(node: dict[str, Any]) -> dict[str, Any]:
+    """Follow ``$ref``s and unwrap ``anyOf: [X, null]`` down to the object schema."""
+    while True:
+        if "$ref" in node:
+            node = SCHEMAS[node["$ref"].rsplit("/", 1)[1]]
+            continue
+        branches = [b for b in node.get("anyOf", []) if b.get("type") != "null"]
+        if len(branches) == 1:
+            node = branches[0]
+            continue
+        return node
+
+
+def _spec_nullable(node: dict[str, Any]) -> bool:
+    if node.get("nullable") or node.get("type") == "null":
+        return True
+    if "$ref" in node and _spec_nullable(SCHEMAS[node["$ref"].rsplit("/", 1)[1]]):
+        return True
+    return any(_spec_nullable(b) for b in node.get("anyOf", []) + node.get("oneOf", []))
+
+
+def spec_object(schema: str, *path: str) -> dict[str, Any]:
+    """The object schema at ``path`` ("[]" steps into array items) below ``schema``."""
+    node = _deref(SCHEMAS[schema])
+    for step in path:
+        node = _deref(node["items"] if step == "[]" else node["properties"][step])
+    return node
+
+
+def struct_fields(cls: type[msgspec.Struct]) -> dict[str, tuple[bool, bool]]:
+    """Wire name -> (required, nullable) for every field, the tag field included."""
+    info = msgspec.inspect.type_info(cls)
+    assert isinstance(info, msgspec.inspect.StructType)
+    out: dict[str, tuple[bool, bool]] = {}
+    for f in info.fields:
+        members = f.type.types if isinstance(f.type, msgspec.inspect.UnionType) else (f.type,)
+        nullable = any(isinstance(m, msgspec.inspect.NoneType) for m in members)
+        out[f.encode_name] = (f.required, nullable)
+    if info.tag_field is not None:
+        out[info.tag_field] = (True, False)
+    return out
+
+
+def check_coverage(
+    cls: type[msgspec.Struct],
+    schema: dict[str, Any],
+    *,
+    extra: Collection[str] = (),
+    optional: Collection[str] = (),
+    nullable: Collection[str] = (),
+) -> None:
+    """Fail unless ``cls`` declares exactly the spec's properties (plus ``extra``) with
+    the spec's required/nullable flags, except for the listed relaxations."""
+    fields = struct_fields(cls)
+    props: dict[str, Any] = schema["properties"]
+    required = set(schema.get("required", ()))
+    assert set(props) - set(fields) == set(), "spec properties missing from the Struct"
+    assert set(fields) - set(props) == set(extra), "fields the spec does not define"
+    assert {n for n in required if not fields[n][0]} == set(optional), "relaxed required"
+    assert {n for n in props if n not in required and fields[n][0]} == set(), "over-required"
+    spec_null = {n for n, p in props.items() if _spec_nullable(p)}
+    assert spec_null - {n for n in props if fields[n][1]} == set(), "spec allows null"
+    assert {n for n in props if fields[n][1]} - spec_null == set(nullable), "relaxed null"
+
+
+CHUNK = "CreateChatCompletionStreamResponse"
+DELTA = "ChatCompletionStreamResponseDelta"
+TOOL_CALL_CHUNK = "ChatCompletionMessageToolCallChunk"
+
+COVERAGE = [
+    pytest.param(
+        ChatCompletionChunk,
+        (CHUNK,),
+        # Azure extension; system_fingerprint is null in recordings.
+        {"extra": {"prompt_filter_results"}, "nullable": {"system_fingerprint"}},
+        id="ChatCompletionChunk",
+    ),
+    pytest.param(
+        ChunkChoice,
+        (CHUNK, "choices", "[]"),
+        # Azure extensions; Azure's filter-only choice has no delta.
+        {"extra": {"content_filter_results", "content_filter_offsets"}, "optional": {"delta"}},
+        id="ChunkChoice",
+    ),
+    pytest.param(ChoiceLogprobs, (CHUNK, "choices", "[]", "logprobs"), {}, id="ChoiceLogprobs"),
+    # audio: in the SDK's types, not in the OpenAPI description.
+    pytest.param(ChoiceDelta, (DELTA,), {"extra": {"audio"}}, id="ChoiceDelta"),
+    pytest.param(
+        ChoiceDeltaFunctionCall, (DELTA, "function_call"), {}, id="ChoiceDeltaFunctionCall"
+    ),
+    pytest.param(ChoiceDeltaToolCall, (TOOL_CALL_CHUNK,), {}, id="ChoiceDeltaToolCall"),
+    pytest.param(
+        ChoiceDeltaToolCallFunction,
+        (TOOL_CALL_CHUNK, "function"),
+        {},
+        id="ChoiceDeltaToolCallFunction",
+    ),
+    pytest.param(
+        ErrorDetail,
+        ("Error",),
+        {"optional": {"type", "param", "code"}, "nullable": {"type"}},
+        id="ErrorDetail",
+    ),
+    pytest.param(StreamErrorEvent, ("ErrorResponse",), {}, id="StreamErrorEvent"),
+]
+
+
+@pytest.mark.parametrize(("cls", "where", "relaxed"), COVERAGE)
+def test_struct_matches_spec_schema(
+    cls: type[msgspec.Struct], where: tuple[str, ...], relaxed: dict[str, set[str]]
+) -> None:
+    check_coverage(cls, spec_object(*where), **relaxed)
+
+
+def test_coverage_check_can_fail() -> None:
+    class Partial(msgspec.Struct):
+        index: int
+        id: str | None = None
+
+    with pytest.raises(AssertionError, match="missing"):
+        check_coverage(Partial, spec_object(TOOL_CALL_CHUNK))
+
+
+# --- round-trip helpers ------------------------------------------------------------------
+
+
+@functools.cache
+def _wire_names(cls: type[msgspec.Struct]) -> tuple[dict[str, str], str | None]:
+    """JSON key -> attribute name of ``cls``'s fields, and its tag field."""
+    info = msgspec.inspect.type_info(cls)
+    assert isinstance(info, msgspec.inspect.StructType)
+    return {f.encode_name: f.name for f in info.fields}, info.tag_field
+
+
+def known_only(value: Any, original: Any, path: str = "$", dropped: set[str] | None = None) -> Any:
+    """``original`` without the keys the decoded ``value`` does not declare.
+
+    Walks the typed object and the raw JSON together; below ``Any`` or plain ``dict``
+    fields the JSON is kept as is. Paths of removed keys go to ``dropped``.
+    """
+    if isinstance(value, msgspec.Struct):
+        attrs, tag_field = _wire_names(type(value))
+        out = {}
+        for key, item in original.items():
+            if key == tag_field:
+                out[key] = item
+            elif key in attrs:
+                out[key] = known_only(getattr(value, attrs[key]), item, f"{path}.{key}", dropped)
+            elif dropped is not None:
+                dropped.add(f"{path}.{key}")
+        return out
+    if isinstance(value, list):
+        return [
+            known_only(v, o, f"{path}[]", dropped) for v, o in zip(value, original, strict=True)
+        ]
+    if isinstance(value, dict):
+        return {k: known_only(value[k], o, f"{path}.{k}", dropped) for k, o in original.items()}
+    return original
+
+
+def assert_roundtrip(obj: msgspec.Struct, payload: bytes, dropped: set[str] | None = None) -> None:
+    """Re-encoding ``obj`` gives back ``payload`` minus the keys its Structs ignore."""
+    original = json.loads(payload)
+    assert json.loads(msgspec.json.encode(obj)) == known_only(obj, original, "$", dropped)
+
+
+def data_payloads(raw: bytes) -> list[bytes]:
+    """The ``data`` of every SSE event in ``raw``."""
+    if SSEDecoder is not None:
+        decoder = SSEDecoder()
+        return [bytes(frame.data) for frame in decoder.feed(raw) + decoder.close()]
+    payloads = []  # fallback: blank-line separated blocks of "data:" lines
+    for block in re.split(rb"\n\n", raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n")):
+        lines = [line[5:] for line in block.split(b"\n") if line.startswith(b"data:")]
+        if lines:
+            payloads.append(b"\n".join(x[1:] if x.startswith(b" ") else x for x in lines))
+    return payloads
+
+
+def decode_payload(payload: bytes) -> ChatCompletionChunk | StreamErrorEvent:
+    raw = json.loads(payload)
+    if "error" in raw and "choices" not in raw:
+        return ERROR_PAYLOAD_DECODER.decode(payload)
+    return CHAT_CHUNK_DECODER.decode(payload)
+
+
+# --- spec example and real recordings --------------------------------------------------
+
+
+def test_spec_example_chunks_roundtrip() -> None:
+    example: str = SCHEMAS[CHUNK]["x-oaiMeta"]["example"]
+    payloads = [p.strip() for p in example.split("\n\n") if p.strip().startswith("{")]
+    assert len(payloads) == 3
+    for payload in payloads:
+        chunk = CHAT_CHUNK_DECODER.decode(payload)
+        assert_roundtrip(chunk, payload.encode())
+        assert chunk.object == "chat.completion.chunk"
+        assert isinstance(chunk.obfuscation, str)
+    assert chunk.choices[0].finish_reason == "stop"
+    assert chunk.choices[0].delta == ChoiceDelta()
+
+
+# Undeclared keys seen in recordings: not in the spec, kept out of the Structs on purpose.
+IGNORED_RECORDED_KEYS = {"$.latency_checkpoint"}
+
+
+@pytest.mark.parametrize("path", CHAT_RECORDINGS, ids=lambda p: p.name)
+def test_recording_roundtrips(path: Path) -> None:
+    payloads = [p for p in data_payloads(path.read_bytes()) if p.strip() != b"[DONE]"]
+    assert payloads
+    dropped: set[str] = set()
+    for payload in payloads:
+        assert_roundtrip(decode_payload(payload), payload, dropped)
+    assert dropped <= IGNORED_RECORDED_KEYS, f"keys lost in decoding: {dropped}"
+
+
+def test_recordings_cover_the_deviations() -> None:
+    """The recordings exercise what the relaxed fields are for (guards the fixtures)."""
+    if not CHAT_RECORDINGS:
+        pytest.skip("recordings not available")
+    seen = {
+        "empty_object": False,
+        "no_delta": False,
+        "null_fingerprint": False,
+        "obfuscation": False,
+        "usage_only": False,
+        "prompt_filter": False,
+    }
+    for path in CHAT_RECORDINGS:
+        for payload in data_payloads(path.read_bytes()):
+            if payload.strip() == b"[DONE]":
+                continue
+            chunk = decode_payload(payload)
+            assert isinstance(chunk, ChatCompletionChunk)
+            seen["empty_object"] |= chunk.object == ""
+            seen["no_delta"] |= any(c.delta is msgspec.UNSET for c in chunk.choices)
+            seen["null_fingerprint"] |= chunk.system_fingerprint is None
+            seen["obfuscation"] |= isinstance(chunk.obfuscation, str)
+            seen["usage_only"] |= not chunk.choices and bool(chunk.usage)
+            seen["prompt_filter"] |= isinstance(chunk.prompt_filter_results, list)
+    assert all(seen.values()), seen
+
+
+def test_roundtrip_check_catches_lost_fields() -> None:
+    payload = b'{"id":"x","object":"chat.completion.chunk","created":1,"model":"m","choices":[]}'
+
+    class Lossy(msgspec.Struct):
+        id: str
+        created: int
+
+    lossy = msgspec.json.decode(payload, type=Lossy)
+    dropped: set[str] = set()
+    assert_roundtrip(lossy, payload, dropped)
+    assert dropped == {"$.object", "$.model", "$.choices"}
+
+
+# --- Azure and other deviations, independent of the recordings ----------------------------
+
+AZURE_PROMPT_FILTER = (
+    b'{"choices":[],"created":0,"id":"","model":"","object":"","prompt_filter_results":'
+    b'[{"prompt_index":0,"content_filter_results":{"hate":{"filtered":false,"severity":"safe"},'
+    b'"jailbreak":{"filtered":false,"detected":false},"self_harm":{"filtered":false,'
+    b'"severity":"safe"},"sexual":{"filtered":false,"severity":"safe"},"violence":'
+    b'{"filtered":false,"severity":"safe"}}}]}'
+)
+AZURE_FILTER_ONLY_CHOICE = (
+    b'{"choices":[{"content_filter_results":{},"finish_reason":null,"index":0,"logprobs":null}],'
+    b'"created":1752731406,"id":"chatcmpl-B","model":"gpt-4o-mini-2024-07-18",'
+    b'"object":"chat.completion.chunk","system_fingerprint":"fp_efad92c60b"}'
+)
+AZURE_ASYNC_FILTER = (
+    b'{"choices":[{"index":0,"finish_reason":null,"content_filter_results":{"protected_material_'
+    b'text":{"filtered":false,"detected":false},"protected_material_code":{"filtered":false,'
+    b'"detected":false}},"content_filter_offsets":{"check_offset":44,"start_offset":44,'
+    b'"end_offset":198}}],"created":1,"id":"chatcmpl-C","model":"gpt-4o","object":'
+    b'"chat.completion.chunk"}'
+)
+USAGE_ONLY = (
+    b'{"id":"chatcmpl-D","object":"chat.completion.chunk","created":1,"model":"gpt-4o",'
+    b'"service_tier":"default","system_fingerprint":null,"choices":[],"usage":{"prompt_tokens":'
+    b'12,"completion_tokens":24,"total_tokens":36,"prompt_tokens_details":{"cached_tokens":0,'
+    b'"audio_tokens":0},"completion_tokens_details":{"reasoning_tokens":0}},"obfuscation":"G4"}'
+)
+AUDIO_DELTAS = [
+    b'{"id":"c","object":"chat.completion.chunk","created":1,"model":"gpt-4o-audio-preview",'
+    b'"choices":[{"index":0,"delta":{"role":"assistant","content":null,"refusal":null,"audio":'
+    b'{"id":"audio_1","transcript":"Hel"}},"finish_reason":null}]}',
+    b'{"id":"c","object":"chat.completion.chunk","created":1,"model":"gpt-4o-audio-preview",'
+    b'"choices":[{"index":0,"delta":{"audio":{"data":"UklGRg==","transcript":"lo"}},'
+    b'"finish_reason":null}]}',
+    b'{"id":"c","object":"chat.completion.chunk","created":1,"model":"gpt-4o-audio-preview",'
+    b'"choices":[{"index":0,"delta":{"audio":{"expires_at":1729000000}},"finish_reason":"stop"}]}',
+]
+TOOL_CALL_DELTAS = [
+    b'{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,'
+    b'"delta":{"role":"assistant","content":null,"tool_calls":[{"index":0,"id":"call_1","type":'
+    b'"function","function":{"name":"get_weather","arguments":""}}],"refusal":null},'
+    b'"logprobs":null,"finish_reason":null}]}',
+    b'{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,'
+    b'"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{\\"city\\":"}}]},'
+    b'"logprobs":null,"finish_reason":null}]}',
+    b'{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,'
+    b'"delta":{"function_call":{"name":"legacy","arguments":"{}"}},"finish_reason":"tool_calls"}]}',
+]
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        AZURE_PROMPT_FILTER,
+        AZURE_FILTER_ONLY_CHOICE,
+        AZURE_ASYNC_FILTER,
+        USAGE_ONLY,
+        *AUDIO_DELTAS,
+        *TOOL_CALL_DELTAS,
+    ],
+)
+def test_deviating_chunks_roundtrip_exactly(payload: bytes) -> None:
+    dropped: set[str] = set()
+    assert_roundtrip(CHAT_CHUNK_DECODER.decode(payload), payload, dropped)
+    assert dropped == set()
+
+
+def test_azure_chunks_are_typed() -> None:
+    prompt = CHAT_CHUNK_DECODER.decode(AZURE_PROMPT_FILTER)
+    assert (prompt.id, prompt.object, prompt.model, prompt.created) == ("", "", "", 0)
+    assert isinstance(prompt.prompt_filter_results, list)
+    result = prompt.prompt_filter_results[0]
+    assert isinstance(result, PromptFilterResult)
+    jailbreak = result.content_filter_results.jailbreak
+    assert not isinstance(jailbreak, msgspec.UnsetType)
+    assert jailbreak.detected is False
+
+    choice = CHAT_CHUNK_DECODER.decode(AZURE_FILTER_ONLY_CHOICE).choices[0]
+    assert choice.delta is msgspec.UNSET
+    assert choice.content_filter_results == ContentFilterResults()
+
+    offsets = CHAT_CHUNK_DECODER.decode(AZURE_ASYNC_FILTER).choices[0].content_filter_offsets
+    assert not isinstance(offsets, msgspec.UnsetType)
+    assert (offsets.check_offset, offsets.start_offset, offsets.end_offset) == (44, 44, 198)
+
+
+def test_tool_call_and_audio_fragments_are_typed() -> None:
+    first = CHAT_CHUNK_DECODER.decode(TOOL_CALL_DELTAS[0]).choices[0].delta
+    assert isinstance(first, ChoiceDelta)
+    assert isinstance(first.tool_calls, list)
+    call = first.tool_calls[0]
+    assert (call.index, call.id, call.type) == (0, "call_1", "function")
+    second = CHAT_CHUNK_DECODER.decode(TOOL_CALL_DELTAS[1]).choices[0].delta
+    assert isinstance(second, ChoiceDelta) and isinstance(second.tool_calls, list)
+    assert second.tool_calls[0].id is msgspec.UNSET
+    assert second.tool_calls[0].function == ChoiceDeltaToolCallFunction(arguments='{"city":')
+
+    last = CHAT_CHUNK_DECODER.decode(AUDIO_DELTAS[-1]).choices[0]
+    assert isinstance(last.delta, ChoiceDelta)
+    assert isinstance(last.delta.audio, ChoiceDeltaAudio)
+    assert last.delta.audio.expires_at == 1729000000
+    assert last.delta.audio.data is msgspec.UNSET
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b'{"object":"chat.completion.chunk","created":1,"model":"m","choices":[]}',
+        b'{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{}]}',
+        b'{"id":"c","object":"chat.completion.chunk","created":"1","model":"m","choices":[]}',
+        b'{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":'
+        b'[{"index":0,"finish_reason":null,"delta":{"tool_calls":[{"id":"call_1"}]}}]}',
+    ],
+)
+def test_invalid_chunks_are_rejected(payload: bytes) -> None:
+    with pytest.raises(msgspec.ValidationError):
+        CHAT_CHUNK_DECODER.decode(payload)
+
+
+def test_decoder_is_prebuilt_for_chunks() -> None:
+    assert isinstance(CHAT_CHUNK_DECODER, msgspec.json.Decoder)
+    assert CHAT_CHUNK_DECODER.type is ChatCompletionChunk
+
+
+# --- in-stream errors ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b'{"error":{"message":"The server had an error.","type":"server_error","param":null,'
+        b'"code":null}}',
+        b'{"error":{"message":"Rate limit reached","type":"requests","param":null,"code":"429"}}',
+        b'{"error":{"message":"Bad gateway","code":502}}',
+        b'{"error":{"message":"boom"}}',
+    ],
+)
+def test_error_payload_roundtrips(payload: bytes) -> None:
+    event = ERROR_PAYLOAD_DECODER.decode(payload)
+    assert isinstance(event, StreamErrorEvent)
+    assert isinstance(event.error, ErrorDetail)
+    assert json.loads(msgspec.json.encode(event)) == json.loads(payload)
+    assert decode_payload(payload) == event
+
+
+def test_error_payload_types() -> None:
+    event = ERROR_PAYLOAD_DECODER.decode(b'{"error":{"message":"Bad gateway","code":502}}')
+    assert ErrorPayload is StreamErrorEvent
+    assert event.error.code == 502
+    assert event.error.type is msgspec.UNSET
+    with pytest.raises(msgspec.ValidationError):
+        ERROR_PAYLOAD_DECODER.decode(b'{"error":{"type":"server_error"}}')
+
+
+# --- property-based round trip ------------------------------------------------------------
+
+_TEXT = st.text(st.characters(codec="utf-8"), max_size=8)
+
+
+def _field(f: msgspec.inspect.Field) -> st.SearchStrategy[Any]:
+    # Type info leaves ``UnsetType`` out of unions; an optional field without a real
+    # default is one that defaults to UNSET, so it may also be left out.
+    value = from_type_info(f.type)
+    if f.required or f.default is not msgspec.NODEFAULT:
+        return value
+    return st.one_of(st.just(msgspec.UNSET), value)
+
+
+def from_type_info(t: msgspec.inspect.Type) -> st.SearchStrategy[Any]:
+    """A strategy for valid values of a msgspec type, built from its type info."""
+    match t:
+        case msgspec.inspect.StructType(cls=cls, fields=fields):
+            return st.builds(cls, **{f.name: _field(f) for f in fields})
+        case msgspec.inspect.UnionType(types=types):
+            return st.one_of([from_type_info(m) for m in types])
+        case msgspec.inspect.ListType(item_type=item):
+            return st.lists(from_type_info(item), max_size=2)
+        case msgspec.inspect.DictType(key_type=key, value_type=value):
+            return st.dictionaries(from_type_info(key), from_type_info(value), max_size=2)
+        case msgspec.inspect.StrType():
+            return _TEXT
+        case msgspec.inspect.IntType():
+            return st.integers(-(2**53), 2**53)
+        case msgspec.inspect.FloatType():
+            return st.floats(allow_nan=False, allow_infinity=False)
+        case msgspec.inspect.BoolType():
+            return st.booleans()
+        case msgspec.inspect.NoneType():
+            return st.none()
+    raise NotImplementedError(t)
+
+
+CHUNKS = from_type_info(msgspec.inspect.type_info(ChatCompletionChunk))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(CHUNKS)
+def test_random_chunks_roundtrip(chunk: ChatCompletionChunk) -> None:
+    assert CHAT_CHUNK_DECODER.decode(msgspec.json.encode(chunk)) == chunk
