@@ -13,6 +13,12 @@ __all__ = [
     "EventTooLargeError",
     "IdleStreamError",
     "StreamClosedError",
+    "EventDecodeError",
+    "APIMismatchError",
+    "UnknownEventError",
+    "UnexpectedEventError",
+    "TruncatedStreamError",
+    "APIStreamError",
 ]
 
 _EXCERPT = 80
@@ -103,3 +109,56 @@ class IdleStreamError(SSEError):
 
 class StreamClosedError(SSEError):
     """``feed()`` was called after ``close()``."""
+
+
+class EventDecodeError(StreamError):
+    """A payload is not valid JSON, or not the shape of any event it claims to be."""
+
+
+class APIMismatchError(EventDecodeError):
+    """The stream belongs to another API than the one it is parsed as."""
+
+
+class UnknownEventError(EventDecodeError):
+    """Strict mode: an event type (or payload shape) streamkit does not know."""
+
+
+class UnexpectedEventError(StreamError):
+    """Strict mode: an event where the protocol allows none (after ``[DONE]``)."""
+
+
+class TruncatedStreamError(StreamError):
+    """The stream ended before its terminal event (strict reductions)."""
+
+
+class APIStreamError(StreamError):
+    """The server reported an error inside the stream.
+
+    Raised by the event iterators (after every event before it was yielded)
+    for a Responses ``error`` event, a ``response.failed`` event, or a
+    top-level ``{"error": {...}}`` payload. ``event`` is the typed event.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | int | None = None,
+        param: str | None = None,
+        type: str | None = None,
+        event: object = None,
+        index: int | None = None,
+        event_type: str | None = None,
+        excerpt: bytes = b"",
+    ) -> None:
+        self.code = code
+        self.param = param
+        self.type = type
+        self.event = event
+        detail = message
+        if code is not None:
+            detail = f"{detail} (code={code!r})"
+        super().__init__(
+            f"server error: {detail}", index=index, event_type=event_type, excerpt=excerpt
+        )
+        self.server_message = message

@@ -1,5 +1,6 @@
 """Adapters at the edges: byte sources, iteration, and client integrations."""
 
+from ._events import aiter_events, aiter_frame_events, iter_events, iter_frame_events
 from ._sources import (
     AsyncByteSource,
     ByteSource,
@@ -13,7 +14,11 @@ __all__ = [
     "AsyncByteSource",
     "ByteSource",
     "aiter_chunks",
+    "aiter_events",
+    "aiter_frame_events",
     "aiter_frames",
     "iter_chunks",
+    "iter_events",
+    "iter_frame_events",
     "iter_frames",
 ]

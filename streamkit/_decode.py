@@ -1,0 +1,411 @@
+"""Frames → typed events: the sans-IO event layer.
+
+``EventDecoder`` turns ``SSEFrame`` objects into typed events of one API
+(Responses, Chat Completions or legacy Completions), detected from the first
+payload when ``api="auto"``. Each payload goes straight from the frame's bytes
+to one prebuilt msgspec decoder (a tagged union for Responses); everything
+unusual (unknown types, unknown item kinds, ``[DONE]``, error payloads, bad
+JSON, the wrong API) is handled only after that single fast attempt fails, so
+the common path costs one decode call per event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from typing import Any, Literal, TypeAlias
+
+import msgspec
+
+from ._errors import (
+    APIMismatchError,
+    APIStreamError,
+    EventDecodeError,
+    UnexpectedEventError,
+    UnknownEventError,
+    excerpt,
+)
+from ._sse import SSEFrame
+from .events._common import Done, UnknownEvent
+from .events.chat import CHAT_CHUNK_DECODER, ChatCompletionChunk
+from .events.completions import COMPLETION_CHUNK_DECODER, CompletionChunk
+from .events.errors import ERROR_PAYLOAD_DECODER, StreamErrorEvent
+from .events.responses import (
+    RESPONSE_EVENT_DECODER,
+    RESPONSE_EVENT_TYPES,
+    ResponseErrorEvent,
+    ResponseFailedEvent,
+    ResponseStreamEvent,
+    decode_event_tolerant,
+)
+
+__all__ = ["API", "ErrorMode", "Event", "EventDecoder"]
+
+API: TypeAlias = Literal["auto", "responses", "chat", "completions"]
+ErrorMode: TypeAlias = Literal["raise", "yield"]
+#: Every typed event the iterators yield.
+Event: TypeAlias = (
+    ResponseStreamEvent
+    | ChatCompletionChunk
+    | CompletionChunk
+    | StreamErrorEvent
+    | UnknownEvent
+    | Done
+)
+
+_APIS = ("auto", "responses", "chat", "completions")
+_DONE = b"[DONE]"
+_ERROR_EVENTS = (ResponseErrorEvent, ResponseFailedEvent, StreamErrorEvent)
+_CHUNK_OBJECTS = {"chat": "chat.completion.chunk", "completions": "text_completion"}
+
+
+class _Tag(msgspec.Struct):
+    type: str
+
+
+_TAG_DECODER = msgspec.json.Decoder(_Tag)
+
+
+class EventDecoder:
+    """Sans-IO decoder of SSE frames into typed events.
+
+    Args:
+        api: ``"responses"``, ``"chat"``, ``"completions"``, or ``"auto"``
+            (decided from the first payload; ``api`` then tells which).
+        strict: raise ``UnknownEventError`` for an event type streamkit does not
+            know (instead of passing it through as ``UnknownEvent``), and
+            ``UnexpectedEventError`` for frames after ``[DONE]`` (instead of
+            ignoring them).
+        types: Responses only: decode just these event types; every other event
+            is skipped after reading its tag (its SSE event name, or the JSON
+            ``type`` when the frame has none). Error events are always decoded.
+        errors: ``"raise"`` (default) raises ``APIStreamError`` for an ``error``
+            event, ``response.failed`` or an ``{"error": ...}`` payload;
+            ``"yield"`` returns them as events instead.
+
+    ``decode_into(frames, out)`` appends the events of a batch of frames to
+    ``out``; if it raises, ``out`` already holds every event before the error.
+    """
+
+    __slots__ = ("_errors", "_strict", "_types", "api", "done", "index")
+
+    def __init__(
+        self,
+        api: API = "auto",
+        *,
+        strict: bool = False,
+        types: Collection[str] | None = None,
+        errors: ErrorMode = "raise",
+    ) -> None:
+        if api not in _APIS:
+            raise ValueError(f"api must be one of {_APIS}, not {api!r}")
+        if errors not in ("raise", "yield"):
+            raise ValueError(f"errors must be 'raise' or 'yield', not {errors!r}")
+        #: The stream's API ("auto" until the first payload decided it).
+        self.api: API = api
+        self._strict = strict
+        self._types = frozenset(types) if types is not None else None
+        self._errors = errors
+        #: True once ``[DONE]`` was seen.
+        self.done = False
+        #: Number of frames consumed (the next frame's index in the stream).
+        self.index = 0
+
+    def decode(self, frame: SSEFrame) -> Event | None:
+        """The event of one frame, or None when the frame yields none (skipped
+        by ``types``, or after ``[DONE]``)."""
+        out: list[Event] = []
+        self.decode_into((frame,), out)
+        return out[0] if out else None
+
+    def decode_into(self, frames: Sequence[SSEFrame], out: list[Event]) -> None:
+        """Append the events of ``frames`` to ``out``, in order."""
+        i, n = 0, len(frames)
+        while i < n:
+            if self.done:
+                self._after_done(frames[i])
+                self.index += 1
+                i += 1
+            elif self.api == "responses":
+                if self._types is None:
+                    i = self._responses(frames, i, out)
+                else:
+                    i = self._responses_filtered(frames, i, out)
+            elif self.api == "auto":
+                event = self._sniff(frames[i])
+                self.index += 1
+                i += 1
+                if event is not None:
+                    out.append(event)
+            else:
+                i = self._chunks(frames, i, out)
+
+    # -- Responses -------------------------------------------------------------
+
+    def _responses(self, frames: Sequence[SSEFrame], i: int, out: list[Event]) -> int:
+        decode = RESPONSE_EVENT_DECODER.decode
+        append = out.append
+        errors = _ERROR_EVENTS
+        n = len(frames)
+        while i < n:
+            frame = frames[i]
+            try:
+                event: Event | None = decode(frame.data)
+            except msgspec.MsgspecError:
+                event = self._responses_slow(frame)
+            else:
+                if isinstance(event, errors):
+                    event = self._server_error(event, frame)
+            self.index += 1
+            i += 1
+            if event is not None:
+                append(event)
+                if event.__class__ is Done:
+                    break
+        return i
+
+    def _responses_filtered(self, frames: Sequence[SSEFrame], i: int, out: list[Event]) -> int:
+        assert self._types is not None
+        wanted = self._types | {"error", "response.failed"}
+        n = len(frames)
+        while i < n:
+            frame = frames[i]
+            name = frame.event
+            if name == "message":
+                try:
+                    name = _TAG_DECODER.decode(frame.data).type
+                except msgspec.MsgspecError:
+                    name = ""  # let the full decoder report or classify it
+            if name and name not in wanted:
+                self.index += 1
+                i += 1
+                continue
+            self._responses((frame,), 0, out)
+            i += 1
+            if self.done:
+                break
+        return i
+
+    def _responses_slow(self, frame: SSEFrame) -> Event | None:
+        data = frame.data
+        if data == _DONE:
+            self.done = True
+            return Done()
+        try:
+            event = decode_event_tolerant(data)
+        except msgspec.ValidationError as exc:
+            raise self._bad(frame, f"payload does not match its event type: {exc}") from None
+        except msgspec.DecodeError as exc:
+            raise self._bad(frame, f"invalid JSON: {exc}") from None
+        if event is not None:
+            if isinstance(event, _ERROR_EVENTS):
+                return self._server_error(event, frame)
+            return event
+        obj = msgspec.json.decode(data)
+        if isinstance(obj, dict):
+            kind = obj.get("type")
+            if isinstance(kind, str):
+                return self._unknown(frame, kind)
+            if "error" in obj:
+                return self._error_payload(frame)
+            other = _other_api(obj)
+            if other is not None:
+                raise self._mismatch(frame, other)
+        raise self._bad(frame, "payload has no `type`: not a Responses API event")
+
+    # -- Chat Completions / Completions -------------------------------------------
+
+    def _chunks(self, frames: Sequence[SSEFrame], i: int, out: list[Event]) -> int:
+        decoder = CHAT_CHUNK_DECODER if self.api == "chat" else COMPLETION_CHUNK_DECODER
+        decode = decoder.decode
+        # A chunk of the other API can fit these lenient Structs; its ``object``
+        # gives it away.
+        foreign = "text_completion" if self.api == "chat" else "chat.completion.chunk"
+        append = out.append
+        n = len(frames)
+        while i < n:
+            frame = frames[i]
+            try:
+                event: Event | None = decode(frame.data)
+            except msgspec.MsgspecError:
+                event = self._chunk_slow(frame)
+            else:
+                if event.object == foreign:  # type: ignore[union-attr]
+                    raise self._mismatch(frame, "completions" if self.api == "chat" else "chat")
+            self.index += 1
+            i += 1
+            if event is not None:
+                append(event)
+                if event.__class__ is Done:
+                    break
+        return i
+
+    def _chunk_slow(self, frame: SSEFrame) -> Event | None:
+        data = frame.data
+        if data == _DONE:
+            self.done = True
+            return Done()
+        try:
+            obj = msgspec.json.decode(data)
+        except msgspec.DecodeError as exc:
+            raise self._bad(frame, f"invalid JSON: {exc}") from None
+        if isinstance(obj, dict):
+            if "error" in obj and "choices" not in obj:
+                return self._error_payload(frame)
+            kind = obj.get("type")
+            if isinstance(kind, str) and "choices" not in obj:
+                if kind in RESPONSE_EVENT_TYPES:
+                    raise self._mismatch(frame, "responses")
+                return self._unknown(frame, kind)
+            other = _other_api(obj)
+            if other is not None and other != self.api:
+                raise self._mismatch(frame, other)
+        decoder = CHAT_CHUNK_DECODER if self.api == "chat" else COMPLETION_CHUNK_DECODER
+        try:
+            decoder.decode(data)
+        except msgspec.ValidationError as exc:
+            what = "chat.completion.chunk" if self.api == "chat" else "text_completion chunk"
+            raise self._bad(frame, f"payload is not a {what}: {exc}") from None
+        raise AssertionError("unreachable: the chunk decoded on the second try")
+
+    # -- detection ---------------------------------------------------------------------
+
+    def _sniff(self, frame: SSEFrame) -> Event | None:
+        """Decide the API from a payload (auto mode), then decode it."""
+        data = frame.data
+        if data == _DONE:
+            self.done = True
+            return Done()
+        try:
+            obj = msgspec.json.decode(data)
+        except msgspec.DecodeError as exc:
+            raise self._bad(frame, f"invalid JSON: {exc}") from None
+        if not isinstance(obj, dict):
+            raise self._bad(frame, "payload is not a JSON object")
+        if isinstance(obj.get("type"), str) and "choices" not in obj:
+            self.api = "responses"
+            return self._decode_one(frame)
+        if "error" in obj and "choices" not in obj:
+            return self._error_payload(frame)
+        api = _other_api(obj)
+        if api is not None:
+            self.api = api
+            return self._decode_one(frame)
+        # Not decisive (Azure's prompt-filter chunk: empty ``object`` and
+        # ``choices``): it has the outer shape of a chat chunk; wait for the
+        # next payload to decide.
+        try:
+            return CHAT_CHUNK_DECODER.decode(data)
+        except msgspec.ValidationError as exc:
+            raise self._bad(frame, f"payload of no known stream type: {exc}") from None
+
+    def _decode_one(self, frame: SSEFrame) -> Event | None:
+        out: list[Event] = []
+        if self.api == "responses":
+            if self._types is None:
+                self._responses((frame,), 0, out)
+            else:
+                self._responses_filtered((frame,), 0, out)
+        else:
+            self._chunks((frame,), 0, out)
+        self.index -= 1  # the caller counts this frame
+        return out[0] if out else None
+
+    # -- special payloads ----------------------------------------------------------------
+
+    def _after_done(self, frame: SSEFrame) -> None:
+        if self._strict:
+            raise UnexpectedEventError(
+                "frame after [DONE]",
+                index=self.index,
+                event_type=frame.event,
+                excerpt=excerpt(frame.data),
+            )
+
+    def _unknown(self, frame: SSEFrame, kind: str) -> Event:
+        if self._strict:
+            raise UnknownEventError(
+                f"unknown event type {kind!r} (strict mode)",
+                index=self.index,
+                event_type=kind,
+                excerpt=excerpt(frame.data),
+            )
+        return UnknownEvent(type=kind, raw=bytes(frame.data))
+
+    def _error_payload(self, frame: SSEFrame) -> Event | None:
+        try:
+            event = ERROR_PAYLOAD_DECODER.decode(frame.data)
+        except msgspec.ValidationError as exc:
+            raise self._bad(frame, f"malformed error payload: {exc}") from None
+        return self._server_error(event, frame)
+
+    def _server_error(self, event: Any, frame: SSEFrame) -> Event:
+        if self._errors == "yield":
+            return event  # type: ignore[no-any-return]
+        if isinstance(event, ResponseFailedEvent):
+            error = event.response.error
+            kind = "response.failed"
+            message = error.message if error is not None else "response failed"
+            code = error.code if error is not None else None
+            param = None
+            err_type = None
+        elif isinstance(event, ResponseErrorEvent):
+            kind = "error"
+            detail = event.error if event.error is not msgspec.UNSET else None
+            message = _pick(event.message, detail and detail.message) or "error event"
+            code = _pick(event.code, detail and detail.code)
+            param = _pick(event.param, detail and detail.param)
+            err_type = _pick(detail and detail.type, None)
+        else:
+            kind = frame.event if frame.event != "message" else "error"
+            message = event.error.message
+            code = _pick(event.error.code, None)
+            param = _pick(event.error.param, None)
+            err_type = _pick(event.error.type, None)
+        raise APIStreamError(
+            message,
+            code=code,
+            param=param,
+            type=err_type,
+            event=event,
+            index=self.index,
+            event_type=kind,
+            excerpt=excerpt(frame.data),
+        )
+
+    def _bad(self, frame: SSEFrame, message: str) -> EventDecodeError:
+        return EventDecodeError(
+            message, index=self.index, event_type=frame.event, excerpt=excerpt(frame.data)
+        )
+
+    def _mismatch(self, frame: SSEFrame, actual: str) -> APIMismatchError:
+        return APIMismatchError(
+            f"this looks like a {actual} stream, parsed as api={self.api!r}; "
+            f"pass api={actual!r} or api='auto'",
+            index=self.index,
+            event_type=frame.event,
+            excerpt=excerpt(frame.data),
+        )
+
+
+def _other_api(obj: dict[str, Any]) -> API | None:
+    """Chat or Completions, from a chunk's ``object`` or its first choice."""
+    kind = obj.get("object")
+    if kind == "chat.completion.chunk":
+        return "chat"
+    if kind == "text_completion":
+        return "completions"
+    choices = obj.get("choices")
+    if isinstance(choices, list) and choices and isinstance(choices[0], dict):
+        if "delta" in choices[0]:
+            return "chat"
+        if "text" in choices[0]:
+            return "completions"
+    return None
+
+
+def _pick(*values: Any) -> Any:
+    """The first value that is set (not UNSET, not None)."""
+    for value in values:
+        if value is not None and value is not msgspec.UNSET:
+            return value
+    return None
