@@ -55,6 +55,7 @@ Event: TypeAlias = (
 _APIS = ("auto", "responses", "chat", "completions")
 _DONE = b"[DONE]"
 _ERROR_EVENTS = (ResponseErrorEvent, ResponseFailedEvent, StreamErrorEvent)
+_ERROR_CLASSES = frozenset(_ERROR_EVENTS)
 _CHUNK_OBJECTS = {"chat": "chat.completion.chunk", "completions": "text_completion"}
 
 
@@ -86,7 +87,7 @@ class EventDecoder:
     ``out``; if it raises, ``out`` already holds every event before the error.
     """
 
-    __slots__ = ("_errors", "_strict", "_types", "api", "done", "index")
+    __slots__ = ("_at", "_errors", "_strict", "_types", "api", "done", "index")
 
     def __init__(
         self,
@@ -109,6 +110,7 @@ class EventDecoder:
         self.done = False
         #: Number of frames consumed (the next frame's index in the stream).
         self.index = 0
+        self._at = 0  # index of the frame being reported in an error
 
     def decode(self, frame: SSEFrame) -> Event | None:
         """The event of one frame, or None when the frame yields none (skipped
@@ -144,24 +146,26 @@ class EventDecoder:
     def _responses(self, frames: Sequence[SSEFrame], i: int, out: list[Event]) -> int:
         decode = RESPONSE_EVENT_DECODER.decode
         append = out.append
-        errors = _ERROR_EVENTS
-        n = len(frames)
-        while i < n:
-            frame = frames[i]
+        errors = _ERROR_CLASSES
+        count = 0
+        for frame in frames[i:] if i else frames:
+            count += 1
             try:
-                event: Event | None = decode(frame.data)
+                event: Event = decode(frame.data)
             except msgspec.MsgspecError:
-                event = self._responses_slow(frame)
-            else:
-                if isinstance(event, errors):
-                    event = self._server_error(event, frame)
-            self.index += 1
-            i += 1
-            if event is not None:
-                append(event)
-                if event.__class__ is Done:
+                slow = self._responses_slow(frame, count - 1)
+                if slow is None:
+                    continue
+                if slow.__class__ is Done:
+                    append(slow)
                     break
-        return i
+                event = slow
+            else:
+                if event.__class__ in errors:
+                    event = self._server_error(event, frame, count - 1)
+            append(event)
+        self.index += count
+        return i + count
 
     def _responses_filtered(self, frames: Sequence[SSEFrame], i: int, out: list[Event]) -> int:
         assert self._types is not None
@@ -185,8 +189,9 @@ class EventDecoder:
                 break
         return i
 
-    def _responses_slow(self, frame: SSEFrame) -> Event | None:
+    def _responses_slow(self, frame: SSEFrame, offset: int = 0) -> Event | None:
         data = frame.data
+        self._at = self.index + offset
         if data == _DONE:
             self.done = True
             return Done()
@@ -221,26 +226,30 @@ class EventDecoder:
         # gives it away.
         foreign = "text_completion" if self.api == "chat" else "chat.completion.chunk"
         append = out.append
-        n = len(frames)
-        while i < n:
-            frame = frames[i]
+        count = 0
+        for frame in frames[i:] if i else frames:
+            count += 1
             try:
-                event: Event | None = decode(frame.data)
+                event: Event = decode(frame.data)
             except msgspec.MsgspecError:
-                event = self._chunk_slow(frame)
+                slow = self._chunk_slow(frame, count - 1)
+                if slow is None:
+                    continue
+                if slow.__class__ is Done:
+                    append(slow)
+                    break
+                event = slow
             else:
                 if event.object == foreign:  # type: ignore[union-attr]
-                    raise self._mismatch(frame, "completions" if self.api == "chat" else "chat")
-            self.index += 1
-            i += 1
-            if event is not None:
-                append(event)
-                if event.__class__ is Done:
-                    break
-        return i
+                    other = "completions" if self.api == "chat" else "chat"
+                    raise self._mismatch(frame, other, count - 1)
+            append(event)
+        self.index += count
+        return i + count
 
-    def _chunk_slow(self, frame: SSEFrame) -> Event | None:
+    def _chunk_slow(self, frame: SSEFrame, offset: int = 0) -> Event | None:
         data = frame.data
+        self._at = self.index + offset
         if data == _DONE:
             self.done = True
             return Done()
@@ -272,6 +281,7 @@ class EventDecoder:
     def _sniff(self, frame: SSEFrame) -> Event | None:
         """Decide the API from a payload (auto mode), then decode it."""
         data = frame.data
+        self._at = self.index
         if data == _DONE:
             self.done = True
             return Done()
@@ -313,10 +323,11 @@ class EventDecoder:
     # -- special payloads ----------------------------------------------------------------
 
     def _after_done(self, frame: SSEFrame) -> None:
+        self._at = self.index
         if self._strict:
             raise UnexpectedEventError(
                 "frame after [DONE]",
-                index=self.index,
+                index=self._at,
                 event_type=frame.event,
                 excerpt=excerpt(frame.data),
             )
@@ -325,7 +336,7 @@ class EventDecoder:
         if self._strict:
             raise UnknownEventError(
                 f"unknown event type {kind!r} (strict mode)",
-                index=self.index,
+                index=self._at,
                 event_type=kind,
                 excerpt=excerpt(frame.data),
             )
@@ -338,7 +349,9 @@ class EventDecoder:
             raise self._bad(frame, f"malformed error payload: {exc}") from None
         return self._server_error(event, frame)
 
-    def _server_error(self, event: Any, frame: SSEFrame) -> Event:
+    def _server_error(self, event: Any, frame: SSEFrame, offset: int | None = None) -> Event:
+        if offset is not None:
+            self._at = self.index + offset
         if self._errors == "yield":
             return event  # type: ignore[no-any-return]
         if isinstance(event, ResponseFailedEvent):
@@ -367,21 +380,25 @@ class EventDecoder:
             param=param,
             type=err_type,
             event=event,
-            index=self.index,
+            index=self._at,
             event_type=kind,
             excerpt=excerpt(frame.data),
         )
 
     def _bad(self, frame: SSEFrame, message: str) -> EventDecodeError:
         return EventDecodeError(
-            message, index=self.index, event_type=frame.event, excerpt=excerpt(frame.data)
+            message, index=self._at, event_type=frame.event, excerpt=excerpt(frame.data)
         )
 
-    def _mismatch(self, frame: SSEFrame, actual: str) -> APIMismatchError:
+    def _mismatch(
+        self, frame: SSEFrame, actual: str, offset: int | None = None
+    ) -> APIMismatchError:
+        if offset is not None:
+            self._at = self.index + offset
         return APIMismatchError(
             f"this looks like a {actual} stream, parsed as api={self.api!r}; "
             f"pass api={actual!r} or api='auto'",
-            index=self.index,
+            index=self._at,
             event_type=frame.event,
             excerpt=excerpt(frame.data),
         )
