@@ -1,0 +1,390 @@
+"""Small reducers for the questions asked most: the text, the tool calls, the
+usage and the timing of a stream. Each works on Responses, Chat Completions and
+Completions events alike, and is much cheaper than folding the whole object."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+import msgspec
+
+from ..events.chat import ChatCompletionChunk
+from ..events.completions import CompletionChunk
+from ..events.responses import (
+    ResponseCompletedEvent,
+    ResponseCustomToolCallInputDeltaEvent,
+    ResponseCustomToolCallInputDoneEvent,
+    ResponseFailedEvent,
+    ResponseFunctionCallArgumentsDeltaEvent,
+    ResponseFunctionCallArgumentsDoneEvent,
+    ResponseIncompleteEvent,
+    ResponseMCPCallArgumentsDeltaEvent,
+    ResponseMCPCallArgumentsDoneEvent,
+    ResponseOutputItemAddedEvent,
+    ResponseOutputItemDoneEvent,
+    ResponseReasoningSummaryTextDeltaEvent,
+    ResponseReasoningTextDeltaEvent,
+    ResponseRefusalDeltaEvent,
+    ResponseTextDeltaEvent,
+    ResponseTextDoneEvent,
+)
+from ..models.chat import CompletionUsage
+from ..models.responses import CustomToolCall, FunctionToolCall, MCPToolCall, ResponseUsage
+from ._base import Reducer
+from ._finished import ToolCallDone
+
+__all__ = ["OutputText", "ToolCalls", "Usage", "Timing", "TimingStats"]
+
+_UNSET = msgspec.UNSET
+
+
+class OutputText(Reducer[Any, str]):
+    """The output text: Responses ``output_text`` parts in order (a ``.done``
+    event's full text wins over its deltas), or one Chat / Completions choice's
+    content (``choice``, default 0)."""
+
+    __slots__ = ("_cache", "_choice", "_parts")
+
+    def __init__(self, *, choice: int = 0) -> None:
+        self._choice = choice
+        # (output_index, content_index) -> pieces; dicts keep first-seen order.
+        self._parts: dict[tuple[int, int], list[str]] = {}
+        self._cache: str | None = None
+
+    def step(self, event: Any) -> None:
+        cls = event.__class__
+        if cls is ResponseTextDeltaEvent:
+            key = (event.output_index, event.content_index)
+            pieces = self._parts.get(key)
+            if pieces is None:
+                self._parts[key] = [event.delta]
+            else:
+                pieces.append(event.delta)
+        elif cls is ResponseTextDoneEvent:
+            self._parts[(event.output_index, event.content_index)] = [event.text]
+        elif cls is ChatCompletionChunk or cls is CompletionChunk:
+            for choice in event.choices:
+                if choice.index != self._choice:
+                    continue
+                text = choice.text if cls is CompletionChunk else _delta_content(choice)
+                if text:
+                    self._parts.setdefault((choice.index, 0), []).append(text)
+        else:
+            return
+        self._cache = None
+
+    def result(self) -> str:
+        if self._cache is None:
+            self._cache = "".join("".join(p) for p in self._parts.values())
+        return self._cache
+
+
+def _delta_content(choice: Any) -> str | None:
+    delta = choice.delta
+    if delta is _UNSET or delta is None:
+        return None
+    content = delta.content
+    return content if isinstance(content, str) else None
+
+
+class _Call:
+    __slots__ = ("call_id", "done", "kind", "name", "pieces", "position")
+
+    def __init__(self, position: tuple[int, int, int], kind: str) -> None:
+        self.position = position
+        self.kind = kind
+        self.name = ""
+        self.call_id: str | None = None
+        self.pieces: list[str] = []
+        self.done = False
+
+
+_CALL_ITEMS: dict[type, tuple[str, str]] = {
+    FunctionToolCall: ("function", "arguments"),
+    CustomToolCall: ("custom_tool_call", "input"),
+    MCPToolCall: ("mcp_call", "arguments"),
+}
+_ARG_DELTAS = (
+    ResponseFunctionCallArgumentsDeltaEvent,
+    ResponseCustomToolCallInputDeltaEvent,
+    ResponseMCPCallArgumentsDeltaEvent,
+)
+_ARG_DONES: dict[type, str] = {
+    ResponseFunctionCallArgumentsDoneEvent: "arguments",
+    ResponseCustomToolCallInputDoneEvent: "input",
+    ResponseMCPCallArgumentsDoneEvent: "arguments",
+}
+
+
+class ToolCalls(Reducer[Any, list[ToolCallDone]]):
+    """The completed tool calls, with their JSON arguments parsed.
+
+    A call counts as completed on its done signal: the arguments ``.done`` event
+    or ``output_item.done`` (Responses), the choice's ``finish_reason`` (Chat).
+    Calls still streaming are not reported. Custom tool input is free text, so
+    ``parsed`` stays None for it. Invalid JSON arguments are kept with
+    ``parse_error`` set, never raised.
+    """
+
+    __slots__ = ("_by_output", "_calls")
+
+    def __init__(self) -> None:
+        self._calls: dict[tuple[int, int, int], _Call] = {}
+        self._by_output: dict[int, _Call] = {}
+
+    def step(self, event: Any) -> None:
+        cls = event.__class__
+        if cls in _ARG_DELTAS:
+            call = self._by_output.get(event.output_index)
+            if call is None:
+                call = self._open((0, event.output_index, 0), "function", event.output_index)
+            call.pieces.append(event.delta)
+        elif cls in _ARG_DONES:
+            call = self._by_output.get(event.output_index)
+            if call is None:
+                call = self._open((0, event.output_index, 0), "function", event.output_index)
+            call.pieces = [getattr(event, _ARG_DONES[cls])]
+            if isinstance(event, ResponseFunctionCallArgumentsDoneEvent) and event.name:
+                call.name = str(event.name)
+            call.done = True
+        elif cls is ResponseOutputItemAddedEvent or cls is ResponseOutputItemDoneEvent:
+            item = event.item
+            spec = _CALL_ITEMS.get(item.__class__)
+            if spec is None:
+                return
+            call = self._by_output.get(event.output_index)
+            if call is None:
+                call = self._open((0, event.output_index, 0), spec[0], event.output_index)
+            call.kind = spec[0]
+            call.name = item.name
+            call.call_id = getattr(item, "call_id", None) or getattr(item, "id", None)
+            if cls is ResponseOutputItemDoneEvent:
+                value = getattr(item, spec[1])
+                call.pieces = [value if isinstance(value, str) else ""]
+                call.done = True
+        elif cls is ChatCompletionChunk:
+            for choice in event.choices:
+                delta = choice.delta
+                if delta is not _UNSET and delta is not None:
+                    self._chat_delta(choice.index, delta)
+                if choice.finish_reason:
+                    for (api, index, _), call in self._calls.items():
+                        if api == 1 and index == choice.index:
+                            call.done = True
+
+    def _open(self, position: tuple[int, int, int], kind: str, output: int | None) -> _Call:
+        call = _Call(position, kind)
+        self._calls[position] = call
+        if output is not None:
+            self._by_output[output] = call
+        return call
+
+    def _chat_delta(self, choice: int, delta: Any) -> None:
+        tool_calls = delta.tool_calls
+        if tool_calls is not _UNSET and tool_calls:
+            for tool in tool_calls:
+                key = (1, choice, tool.index)
+                call = self._calls.get(key) or self._open(key, "function", None)
+                if tool.id and call.call_id is None:
+                    call.call_id = tool.id
+                function = tool.function
+                if function is not _UNSET and function is not None:
+                    if function.name and not call.name:
+                        call.name = function.name
+                    if function.arguments:
+                        call.pieces.append(function.arguments)
+        legacy = delta.function_call
+        if legacy is not _UNSET and legacy is not None:
+            key = (1, choice, -1)
+            call = self._calls.get(key) or self._open(key, "function_call", None)
+            if legacy.name and not call.name:
+                call.name = legacy.name
+            if legacy.arguments:
+                call.pieces.append(legacy.arguments)
+
+    def result(self) -> list[ToolCallDone]:
+        out = []
+        for (api, index, tool), call in sorted(self._calls.items()):
+            if not call.done:
+                continue
+            arguments = "".join(call.pieces)
+            parsed, error = (None, None) if call.kind == "custom_tool_call" else _parse(arguments)
+            out.append(
+                ToolCallDone(
+                    name=call.name,
+                    arguments=arguments,
+                    parsed=parsed,
+                    parse_error=error,
+                    call_id=call.call_id,
+                    kind=call.kind,
+                    output_index=index if api == 0 else None,
+                    choice_index=index if api == 1 else None,
+                    tool_index=tool if api == 1 and tool >= 0 else None,
+                )
+            )
+        return out
+
+
+def _parse(arguments: str) -> tuple[Any, str | None]:
+    try:
+        return json.loads(arguments), None
+    except ValueError as exc:
+        return None, str(exc)
+
+
+class Usage(Reducer[Any, "ResponseUsage | CompletionUsage | None"]):
+    """The token usage the server reported (None if it reported none): from
+    ``response.completed`` / ``incomplete`` / ``failed``, or from whichever Chat
+    or Completions chunk carries ``usage`` (a later chunk without it does not
+    erase it)."""
+
+    __slots__ = ("_usage",)
+
+    def __init__(self) -> None:
+        self._usage: ResponseUsage | CompletionUsage | None = None
+
+    def step(self, event: Any) -> None:
+        cls = event.__class__
+        if cls is ChatCompletionChunk or cls is CompletionChunk:
+            usage = event.usage
+        elif cls in (ResponseCompletedEvent, ResponseIncompleteEvent, ResponseFailedEvent):
+            usage = event.response.usage
+        else:
+            return
+        if usage is not None and usage is not _UNSET:
+            self._usage = usage
+
+    def result(self) -> ResponseUsage | CompletionUsage | None:
+        return self._usage
+
+
+class TimingStats(msgspec.Struct, kw_only=True, frozen=True):
+    """Timing of a stream, in seconds of the reducer's clock.
+
+    ``time_to_first_token`` counts the first delta of text, refusal, reasoning
+    or tool arguments. ``gaps`` summarise the time between successive token
+    deltas. ``tokens_per_second`` uses the server's output token count when it
+    reported usage, else the number of token deltas, over the time from the
+    first to the last token delta.
+    """
+
+    time_to_first_event: float | None
+    time_to_first_token: float | None
+    duration: float | None
+    events: int
+    token_deltas: int
+    gap_mean: float | None
+    gap_p50: float | None
+    gap_p95: float | None
+    gap_max: float | None
+    output_tokens: int | None
+    tokens_per_second: float | None
+
+
+_TOKEN_EVENTS = (
+    ResponseTextDeltaEvent,
+    ResponseRefusalDeltaEvent,
+    ResponseReasoningTextDeltaEvent,
+    ResponseReasoningSummaryTextDeltaEvent,
+    *_ARG_DELTAS,
+)
+
+
+class Timing(Reducer[Any, TimingStats]):
+    """Time to first event and first token, gaps between tokens, tokens/s.
+
+    Args:
+        clock: a monotonic clock in seconds (injectable for tests).
+        start: when the request was sent; defaults to the reducer's creation.
+    """
+
+    __slots__ = (
+        "_clock",
+        "_events",
+        "_first_event",
+        "_first_token",
+        "_gaps",
+        "_last",
+        "_last_token",
+        "_start",
+        "_usage",
+    )
+
+    def __init__(
+        self, *, clock: Callable[[], float] = time.perf_counter, start: float | None = None
+    ) -> None:
+        self._clock = clock
+        self._start = clock() if start is None else start
+        self._events = 0
+        self._first_event: float | None = None
+        self._first_token: float | None = None
+        self._last_token: float | None = None
+        self._last: float | None = None
+        self._gaps: list[float] = []
+        self._usage = Usage()
+
+    def step(self, event: Any) -> None:
+        now = self._clock()
+        self._events += 1
+        self._last = now
+        if self._first_event is None:
+            self._first_event = now
+        self._usage.step(event)
+        if not _is_token(event):
+            return
+        if self._last_token is None:
+            self._first_token = now
+        else:
+            self._gaps.append(now - self._last_token)
+        self._last_token = now
+
+    def result(self) -> TimingStats:
+        gaps = sorted(self._gaps)
+        usage = self._usage.result()
+        output_tokens: int | None = None
+        if isinstance(usage, ResponseUsage):
+            output_tokens = usage.output_tokens
+        elif isinstance(usage, CompletionUsage):
+            output_tokens = usage.completion_tokens
+        deltas = len(self._gaps) + (self._first_token is not None)
+        rate = None
+        if self._first_token is not None and self._last_token is not None:
+            span = self._last_token - self._first_token
+            if span > 0:
+                rate = (output_tokens if output_tokens is not None else deltas) / span
+        return TimingStats(
+            time_to_first_event=_since(self._first_event, self._start),
+            time_to_first_token=_since(self._first_token, self._start),
+            duration=_since(self._last, self._start),
+            events=self._events,
+            token_deltas=deltas,
+            gap_mean=sum(gaps) / len(gaps) if gaps else None,
+            gap_p50=gaps[len(gaps) // 2] if gaps else None,
+            gap_p95=gaps[min(len(gaps) - 1, int(len(gaps) * 0.95))] if gaps else None,
+            gap_max=gaps[-1] if gaps else None,
+            output_tokens=output_tokens,
+            tokens_per_second=rate,
+        )
+
+
+def _since(t: float | None, start: float) -> float | None:
+    return None if t is None else t - start
+
+
+def _is_token(event: Any) -> bool:
+    if isinstance(event, _TOKEN_EVENTS):
+        return True
+    if isinstance(event, ChatCompletionChunk):
+        for choice in event.choices:
+            delta = choice.delta
+            if delta is _UNSET or delta is None:
+                continue
+            if delta.content or delta.refusal or delta.tool_calls or delta.function_call:
+                return True
+        return False
+    if isinstance(event, CompletionChunk):
+        return any(choice.text for choice in event.choices)
+    return False

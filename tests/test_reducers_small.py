@@ -1,0 +1,228 @@
+"""Small reducers and combinators, on synthetic streams and real recordings."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+from helpers import recording_paths
+
+from streamkit import iter_events
+from streamkit.events import ChatCompletionChunk, ResponseTextDeltaEvent
+from streamkit.reducers._base import fold
+from streamkit.reducers._combinators import combine, filter_events, map_events, scan, tap
+from streamkit.reducers._small import OutputText, Timing, ToolCalls, Usage
+
+RESPONSES = recording_paths("responses")
+CHAT = recording_paths("chat")
+
+
+def sse(*payloads: dict) -> bytes:  # type: ignore[type-arg]
+    return b"".join(f"data: {json.dumps(p)}\n\n".encode() for p in payloads)
+
+
+def text_delta(i: int, text: str, output: int = 0, part: int = 0) -> dict:  # type: ignore[type-arg]
+    return {
+        "type": "response.output_text.delta",
+        "sequence_number": i,
+        "item_id": f"msg_{output}",
+        "output_index": output,
+        "content_index": part,
+        "delta": text,
+        "logprobs": [],
+    }
+
+
+def chat_chunk(choices: list, usage: dict | None = None) -> dict:  # type: ignore[type-arg]
+    chunk = {"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "m", "choices": choices}
+    if usage is not None:
+        chunk["usage"] = usage
+    return chunk
+
+
+def test_output_text_responses_parts_in_order_and_done_wins() -> None:
+    body = sse(
+        text_delta(0, "Hel"),
+        text_delta(1, "lo"),
+        text_delta(2, " second", output=1),
+        {
+            "type": "response.output_text.done",
+            "sequence_number": 3,
+            "item_id": "msg_0",
+            "output_index": 0,
+            "content_index": 0,
+            "text": "Hello!",
+            "logprobs": [],
+        },
+    )
+    assert OutputText().feed(iter_events(body)) == "Hello! second"
+
+
+def test_output_text_chat_choice() -> None:
+    body = sse(
+        chat_chunk([{"index": 0, "delta": {"role": "assistant", "content": "a"}, "finish_reason": None}]),
+        chat_chunk([{"index": 1, "delta": {"content": "X"}, "finish_reason": None}]),
+        chat_chunk([{"index": 0, "delta": {"content": "b"}, "finish_reason": "stop"}]),
+    )
+    assert OutputText().feed(iter_events(body)) == "ab"
+    assert OutputText(choice=1).feed(iter_events(body)) == "X"
+
+
+def test_tool_calls_chat_parallel_and_only_when_finished() -> None:
+    def call(index: int, **fields: object) -> dict:  # type: ignore[type-arg]
+        return {"index": index, **fields}
+
+    first = chat_chunk(
+        [
+            {
+                "index": 0,
+                "delta": {
+                    "tool_calls": [
+                        call(0, id="call_a", type="function", function={"name": "f", "arguments": '{"x"'}),
+                        call(1, id="call_b", type="function", function={"name": "g", "arguments": ""}),
+                    ]
+                },
+                "finish_reason": None,
+            }
+        ]
+    )
+    second = chat_chunk(
+        [
+            {
+                "index": 0,
+                "delta": {
+                    "tool_calls": [
+                        call(1, function={"arguments": "[1]"}),
+                        call(0, function={"arguments": ": 1}"}),
+                    ]
+                },
+                "finish_reason": None,
+            }
+        ]
+    )
+    final = chat_chunk([{"index": 0, "delta": {}, "finish_reason": "tool_calls"}])
+    reducer = ToolCalls()
+    for event in iter_events(sse(first, second)):
+        reducer.step(event)
+    assert reducer.result() == []  # not finished yet
+    for event in iter_events(sse(final)):
+        reducer.step(event)
+    calls = reducer.result()
+    assert [(c.name, c.call_id, c.parsed, c.tool_index) for c in calls] == [
+        ("f", "call_a", {"x": 1}, 0),
+        ("g", "call_b", [1], 1),
+    ]
+
+
+def test_tool_calls_invalid_json_is_reported_not_raised() -> None:
+    body = sse(
+        chat_chunk([{"index": 0, "delta": {"tool_calls": [{"index": 0, "id": "c", "function": {"name": "f", "arguments": "{oops"}}]}, "finish_reason": None}]),
+        chat_chunk([{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]),
+    )
+    (call,) = ToolCalls().feed(iter_events(body))
+    assert call.parsed is None and call.parse_error and call.arguments == "{oops"
+
+
+@pytest.mark.skipif(not RESPONSES, reason="shared recordings not present")
+def test_tool_calls_on_responses_recordings_match_final_items() -> None:
+    seen = 0
+    for path in RESPONSES:
+        events = list(iter_events(path, errors="yield"))
+        completed = [e for e in events if type(e).__name__ == "ResponseCompletedEvent"]
+        if not completed:
+            continue
+        expected = [
+            (item.name, item.call_id, json.loads(item.arguments))
+            for item in completed[-1].response.output or []
+            if type(item).__name__ == "FunctionToolCall"
+        ]
+        got = [(c.name, c.call_id, c.parsed) for c in ToolCalls().feed(events) if c.kind == "function"]
+        assert got == expected, path.name
+        seen += bool(expected)
+    assert seen >= 5
+
+
+@pytest.mark.skipif(not RESPONSES, reason="shared recordings not present")
+def test_output_text_on_responses_recordings_matches_server_text() -> None:
+    for path in RESPONSES:
+        events = list(iter_events(path, errors="yield"))
+        completed = [e for e in events if type(e).__name__ == "ResponseCompletedEvent"]
+        if not completed:
+            continue
+        expected = "".join(
+            part.text
+            for item in completed[-1].response.output or []
+            if type(item).__name__ == "OutputMessage"
+            for part in item.content
+            if type(part).__name__ == "OutputText"
+        )
+        assert OutputText().feed(events) == expected, path.name
+
+
+@pytest.mark.skipif(not CHAT, reason="shared recordings not present")
+def test_usage_on_chat_recordings_is_the_last_reported() -> None:
+    for path in CHAT:
+        events = list(iter_events(path, errors="yield"))
+        reported = [e.usage for e in events if isinstance(e, ChatCompletionChunk) and e.usage]
+        assert Usage().feed(events) == (reported[-1] if reported else None), path.name
+
+
+def test_usage_not_erased_by_a_later_chunk() -> None:
+    usage = {"prompt_tokens": 1, "completion_tokens": 2, "total_tokens": 3}
+    body = sse(chat_chunk([], usage=usage), chat_chunk([{"index": 0, "delta": {}, "finish_reason": "stop"}]))
+    result = Usage().feed(iter_events(body))
+    assert result is not None and result.total_tokens == 3
+
+
+def fake_clock(times: list[float]) -> Iterator[float]:
+    yield from times
+
+
+def test_timing_with_injected_clock() -> None:
+    ticks = iter([100.0, 100.5, 101.0, 101.25, 101.75, 102.0])
+    timing = Timing(clock=lambda: next(ticks))  # start = 100.0
+    body = sse(
+        {"type": "response.in_progress_like_unknown"},
+        text_delta(1, "a"),
+        text_delta(2, "b"),
+        text_delta(3, "c"),
+        {"type": "response.other_unknown"},
+    )
+    stats = timing.feed(iter_events(body))
+    assert stats.time_to_first_event == 0.5
+    assert stats.time_to_first_token == 1.0
+    assert stats.token_deltas == 3
+    assert stats.gap_max == 0.5 and stats.gap_mean == pytest.approx(0.375)
+    assert stats.duration == 2.0
+    assert stats.tokens_per_second == pytest.approx(3 / 0.75)
+
+
+# -- combinators -----------------------------------------------------------------------
+
+
+def body_of_deltas(n: int) -> bytes:
+    return sse(*[text_delta(i, f"w{i} ") for i in range(n)])
+
+
+def test_combine_tuple_and_named_equal_separate_runs() -> None:
+    body = body_of_deltas(20)
+    both = combine(OutputText(), Timing(clock=lambda: 0.0)).feed(iter_events(body))
+    assert both[0] == OutputText().feed(iter_events(body))
+    named = combine(text=OutputText(), count=fold(lambda n, _: n + 1, 0)).feed(iter_events(body))
+    assert named == {"text": both[0], "count": 20}
+    with pytest.raises(TypeError):
+        combine(OutputText(), text=OutputText())  # type: ignore[call-overload]
+
+
+def test_filter_map_tap_scan() -> None:
+    events = list(iter_events(body_of_deltas(5)))
+    count_deltas = filter_events(ResponseTextDeltaEvent, fold(lambda n, _: n + 1, 0))
+    assert count_deltas.feed([*events, object()]) == 5
+    lengths = map_events(lambda e: len(e.delta), fold(lambda acc, n: [*acc, n], []))
+    assert lengths.feed(events) == [3, 3, 3, 3, 3]
+    seen: list[str] = []
+    assert tap(lambda e: seen.append(e.delta), OutputText()).feed(events) == "w0 w1 w2 w3 w4 "
+    assert seen == ["w0 ", "w1 ", "w2 ", "w3 ", "w4 "]
+    assert list(scan(OutputText(), events[:3])) == ["w0 ", "w0 w1 ", "w0 w1 w2 ", "w0 w1 w2 "]
+    assert filter_events(lambda e: e.sequence_number % 2 == 0, OutputText()).feed(events) == "w0 w2 w4 "
