@@ -226,3 +226,28 @@ def test_filter_map_tap_scan() -> None:
     assert seen == ["w0 ", "w1 ", "w2 ", "w3 ", "w4 "]
     assert list(scan(OutputText(), events[:3])) == ["w0 ", "w0 w1 ", "w0 w1 w2 ", "w0 w1 w2 "]
     assert filter_events(lambda e: e.sequence_number % 2 == 0, OutputText()).feed(events) == "w0 w2 w4 "
+
+
+def test_tool_calls_partial_arguments_while_streaming() -> None:
+    pieces = ['{"city": "Pa', 'ris", "days": [1, ', "2]", "}"]
+    reducer = ToolCalls(partial=True)
+    first = chat_chunk([{"index": 0, "delta": {"tool_calls": [{"index": 0, "id": "c1", "function": {"name": "weather", "arguments": ""}}]}, "finish_reason": None}])
+    for event in iter_events(sse(first)):
+        reducer.step(event)
+    seen = []
+    for piece in pieces:
+        for event in iter_events(sse(chat_chunk([{"index": 0, "delta": {"tool_calls": [{"index": 0, "function": {"arguments": piece}}]}, "finish_reason": None}]))):
+            reducer.step(event)
+        (progress,) = reducer.in_progress()
+        seen.append(json.dumps(progress.partial))
+    assert seen == [
+        '{"city": "Pa"}',
+        '{"city": "Paris", "days": [1]}',
+        '{"city": "Paris", "days": [1, 2]}',
+        '{"city": "Paris", "days": [1, 2]}',
+    ]
+    assert reducer.result() == []  # never complete before the finish signal
+    for event in iter_events(sse(chat_chunk([{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]))):
+        reducer.step(event)
+    assert reducer.in_progress() == []
+    assert reducer.result()[0].parsed == {"city": "Paris", "days": [1, 2]}

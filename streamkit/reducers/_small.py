@@ -35,8 +35,9 @@ from ..models.chat import CompletionUsage
 from ..models.responses import CustomToolCall, FunctionToolCall, MCPToolCall, ResponseUsage
 from ._base import Reducer
 from ._finished import ToolCallDone
+from ._partial_json import PartialJSON
 
-__all__ = ["OutputText", "ToolCalls", "Usage", "Timing", "TimingStats"]
+__all__ = ["OutputText", "ToolCallProgress", "ToolCalls", "Usage", "Timing", "TimingStats"]
 
 _UNSET = msgspec.UNSET
 
@@ -91,15 +92,45 @@ def _delta_content(choice: Any) -> str | None:
 
 
 class _Call:
-    __slots__ = ("call_id", "done", "kind", "name", "pieces", "position")
+    __slots__ = ("call_id", "done", "kind", "name", "partial", "pieces", "position")
 
-    def __init__(self, position: tuple[int, int, int], kind: str) -> None:
+    def __init__(self, position: tuple[int, int, int], kind: str, partial: bool) -> None:
         self.position = position
         self.kind = kind
         self.name = ""
         self.call_id: str | None = None
         self.pieces: list[str] = []
         self.done = False
+        self.partial = PartialJSON() if partial else None
+
+    def add(self, piece: str) -> None:
+        self.pieces.append(piece)
+        if self.partial is not None:
+            self.partial.feed(piece)
+
+    def replace(self, arguments: str) -> None:
+        self.pieces = [arguments]
+        if self.partial is not None:
+            self.partial = PartialJSON()
+            self.partial.feed(arguments)
+
+
+class ToolCallProgress(msgspec.Struct, kw_only=True, frozen=True):
+    """A tool call still streaming: its arguments so far, parsed best-effort.
+
+    ``partial`` is ``PartialJSON.value()`` of the argument text so far (a
+    read-only view, valid until the next event); it is never reported as
+    complete here: completed calls are in ``ToolCalls.result()``.
+    """
+
+    name: str
+    arguments: str
+    partial: Any = None
+    call_id: str | None = None
+    kind: str = "function"
+    output_index: int | None = None
+    choice_index: int | None = None
+    tool_index: int | None = None
 
 
 _CALL_ITEMS: dict[type, tuple[str, str]] = {
@@ -129,11 +160,13 @@ class ToolCalls(Reducer[Any, list[ToolCallDone]]):
     ``parse_error`` set, never raised.
     """
 
-    __slots__ = ("_by_output", "_calls")
+    __slots__ = ("_by_output", "_calls", "_partial")
 
-    def __init__(self) -> None:
+    def __init__(self, *, partial: bool = False) -> None:
         self._calls: dict[tuple[int, int, int], _Call] = {}
         self._by_output: dict[int, _Call] = {}
+        # Incremental parsing costs a little per delta, so it is opt-in.
+        self._partial = partial
 
     def step(self, event: Any) -> None:
         cls = event.__class__
@@ -141,12 +174,12 @@ class ToolCalls(Reducer[Any, list[ToolCallDone]]):
             call = self._by_output.get(event.output_index)
             if call is None:
                 call = self._open((0, event.output_index, 0), "function", event.output_index)
-            call.pieces.append(event.delta)
+            call.add(event.delta)
         elif cls in _ARG_DONES:
             call = self._by_output.get(event.output_index)
             if call is None:
                 call = self._open((0, event.output_index, 0), "function", event.output_index)
-            call.pieces = [getattr(event, _ARG_DONES[cls])]
+            call.replace(getattr(event, _ARG_DONES[cls]))
             if isinstance(event, ResponseFunctionCallArgumentsDoneEvent) and event.name:
                 call.name = str(event.name)
             call.done = True
@@ -163,7 +196,7 @@ class ToolCalls(Reducer[Any, list[ToolCallDone]]):
             call.call_id = getattr(item, "call_id", None) or getattr(item, "id", None)
             if cls is ResponseOutputItemDoneEvent:
                 value = getattr(item, spec[1])
-                call.pieces = [value if isinstance(value, str) else ""]
+                call.replace(value if isinstance(value, str) else "")
                 call.done = True
         elif cls is ChatCompletionChunk:
             for choice in event.choices:
@@ -176,7 +209,7 @@ class ToolCalls(Reducer[Any, list[ToolCallDone]]):
                             call.done = True
 
     def _open(self, position: tuple[int, int, int], kind: str, output: int | None) -> _Call:
-        call = _Call(position, kind)
+        call = _Call(position, kind, self._partial)
         self._calls[position] = call
         if output is not None:
             self._by_output[output] = call
@@ -195,7 +228,7 @@ class ToolCalls(Reducer[Any, list[ToolCallDone]]):
                     if function.name and not call.name:
                         call.name = function.name
                     if function.arguments:
-                        call.pieces.append(function.arguments)
+                        call.add(function.arguments)
         legacy = delta.function_call
         if legacy is not _UNSET and legacy is not None:
             key = (1, choice, -1)
@@ -203,7 +236,28 @@ class ToolCalls(Reducer[Any, list[ToolCallDone]]):
             if legacy.name and not call.name:
                 call.name = legacy.name
             if legacy.arguments:
-                call.pieces.append(legacy.arguments)
+                call.add(legacy.arguments)
+
+    def in_progress(self) -> list[ToolCallProgress]:
+        """Calls whose arguments are still streaming (needs ``partial=True`` for
+        ``partial`` to be filled; the cost stays linear in the argument bytes)."""
+        out = []
+        for (api, index, tool), call in sorted(self._calls.items()):
+            if call.done:
+                continue
+            out.append(
+                ToolCallProgress(
+                    name=call.name,
+                    arguments="".join(call.pieces),
+                    partial=call.partial.value() if call.partial is not None else None,
+                    call_id=call.call_id,
+                    kind=call.kind,
+                    output_index=index if api == 0 else None,
+                    choice_index=index if api == 1 else None,
+                    tool_index=tool if api == 1 and tool >= 0 else None,
+                )
+            )
+        return out
 
     def result(self) -> list[ToolCallDone]:
         out = []
