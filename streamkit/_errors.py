@@ -17,7 +17,9 @@ __all__ = [
     "APIMismatchError",
     "UnknownEventError",
     "UnexpectedEventError",
+    "VerdictError",
     "TruncatedStreamError",
+    "IncompleteStreamError",
     "APIStreamError",
 ]
 
@@ -56,6 +58,8 @@ class StreamError(Exception):
         self.event_type = event_type
         self.offset = offset
         self.excerpt = excerpt
+        #: What was reduced before the error (set by ``streamkit.reduce``).
+        self.partial: object = None
         super().__init__(self._render())
 
     def _render(self) -> str:
@@ -127,8 +131,22 @@ class UnexpectedEventError(StreamError):
     """Strict mode: an event where the protocol allows none (after ``[DONE]``)."""
 
 
-class TruncatedStreamError(StreamError):
+class VerdictError(StreamError):
+    """A strict reduction did not complete; ``verdict`` says how it ended and
+    ``partial`` holds the object reduced so far."""
+
+    def __init__(self, message: str, *, verdict: object, index: int | None = None) -> None:
+        self.verdict = verdict
+        super().__init__(message, index=index)
+
+
+class TruncatedStreamError(VerdictError):
     """The stream ended before its terminal event (strict reductions)."""
+
+
+class IncompleteStreamError(VerdictError):
+    """The server ended the stream early (``response.incomplete``, or a Chat
+    choice that stopped for ``length`` / ``content_filter``)."""
 
 
 class APIStreamError(StreamError):

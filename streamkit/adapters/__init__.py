@@ -1,6 +1,7 @@
 """Adapters at the edges: byte sources, iteration, and client integrations."""
 
 from ._events import aiter_events, aiter_frame_events, iter_events, iter_frame_events
+from ._reduce import areduce, reduce, reducer_for
 from ._sources import (
     AsyncByteSource,
     ByteSource,
@@ -17,8 +18,11 @@ __all__ = [
     "aiter_events",
     "aiter_frame_events",
     "aiter_frames",
+    "areduce",
     "iter_chunks",
     "iter_events",
     "iter_frame_events",
     "iter_frames",
+    "reduce",
+    "reducer_for",
 ]

@@ -1,0 +1,192 @@
+"""Byte sources → final objects: events folded by the reducer of their API."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+from .._decode import API, Event
+from .._errors import (
+    APIStreamError,
+    IncompleteStreamError,
+    StreamError,
+    TruncatedStreamError,
+)
+from .._sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder
+from ..events._common import Done
+from ..events.chat import ChatCompletionChunk
+from ..events.completions import CompletionChunk
+from ..models.chat import ChatCompletion
+from ..models.completions import Completion
+from ..models.responses import Response
+from ..reducers._base import Reducer
+from ..reducers.chat import ChatCompletionReducer
+from ..reducers.completions import CompletionReducer
+from ..reducers.responses import ResponseReducer
+from ._events import aiter_events, iter_events
+from ._sources import AsyncByteSource, ByteSource
+
+__all__ = ["reduce", "areduce", "reducer_for"]
+
+Final = Response | ChatCompletion | Completion
+
+
+def reducer_for(api: API, *, verify: bool = False) -> Reducer[Any, Any]:
+    """A fresh reducer of the final object of ``api``."""
+    if api == "responses":
+        return ResponseReducer(verify=verify)
+    if api == "chat":
+        return ChatCompletionReducer()
+    if api == "completions":
+        return CompletionReducer()
+    raise ValueError(f"no reducer for api={api!r}")
+
+
+def _api_of(event: Event, api: API) -> API:
+    if api != "auto":
+        return api
+    if isinstance(event, CompletionChunk):
+        return "completions"
+    if isinstance(event, ChatCompletionChunk | Done):
+        return "chat"
+    module = type(event).__module__
+    return "responses" if module.endswith(".responses") else "chat"
+
+
+class _Driver:
+    """Shared by ``reduce`` and ``areduce``: picks the reducer on the first
+    event, finishes, and applies ``strict``."""
+
+    __slots__ = ("api", "reducer", "strict", "verify")
+
+    def __init__(self, api: API, strict: bool, verify: bool) -> None:
+        self.api = api
+        self.strict = strict
+        self.verify = verify
+        self.reducer: Reducer[Any, Any] | None = None
+
+    def first(self, event: Event) -> Reducer[Any, Any]:
+        self.reducer = reducer_for(_api_of(event, self.api), verify=self.verify)
+        return self.reducer
+
+    def finish(self) -> Final:
+        if self.reducer is None:
+            self.reducer = reducer_for("chat" if self.api == "auto" else self.api)
+        result: Final = self.reducer.finish()
+        if self.strict:
+            _check(result)
+        return result
+
+    def failed(self, exc: StreamError) -> None:
+        if self.reducer is not None:
+            exc.partial = self.reducer.finish()
+
+
+def _check(result: Final) -> None:
+    verdict = result.verdict
+    if verdict is None or verdict.status == "completed":
+        return
+    index = verdict.events
+    error: Exception
+    if verdict.status in ("failed", "errored"):
+        err = verdict.error
+        error = APIStreamError(
+            str(_field(err, "message") or verdict.status),
+            code=_field(err, "code"),
+            param=_field(err, "param"),
+            type=_field(err, "type"),
+            event=err,
+            index=index,
+            event_type=verdict.status,
+        )
+    elif verdict.status == "incomplete":
+        error = IncompleteStreamError(
+            f"stream incomplete: {verdict.reason}", verdict=verdict, index=index
+        )
+    else:
+        last = verdict.last_sequence_number
+        where = f" after sequence_number {last}" if last is not None else ""
+        error = TruncatedStreamError(
+            f"stream ended before its terminal event{where}", verdict=verdict, index=index
+        )
+    error.partial = result
+    raise error
+
+
+def _field(obj: Any, name: str) -> Any:
+    value = getattr(obj, name, None)
+    return None if value is None or type(value).__name__ == "UnsetType" else value
+
+
+def reduce(
+    source: ByteSource,
+    api: API = "auto",
+    *,
+    strict: bool = False,
+    verify: bool = False,
+    decoder: SSEDecoder | None = None,
+    max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+    max_idle_lines: int | None = None,
+) -> Final:
+    """Fold a whole stream into its final object.
+
+    Returns a ``Response`` (Responses API), ``ChatCompletion`` or ``Completion``
+    whose ``.verdict`` says how the stream ended (completed, incomplete,
+    failed, errored, truncated). With ``strict=True`` anything but completed
+    raises (``TruncatedStreamError``, ``IncompleteStreamError`` or
+    ``APIStreamError``), with the object so far on the error's ``partial``.
+    A decoding error also carries ``partial``. ``verify=True`` (Responses)
+    compares the fold with the server's final object; see
+    ``ResponseReducer.divergences``.
+    """
+    driver = _Driver(api, strict, verify)
+    events: Iterator[Event] = iter_events(
+        source,
+        api,
+        errors="yield",
+        decoder=decoder,
+        max_event_bytes=max_event_bytes,
+        max_idle_lines=max_idle_lines,
+    )
+    try:
+        for event in events:
+            step = driver.first(event).step
+            step(event)
+            for event in events:
+                step(event)
+    except StreamError as exc:
+        driver.failed(exc)
+        raise
+    return driver.finish()
+
+
+async def areduce(
+    source: AsyncByteSource,
+    api: API = "auto",
+    *,
+    strict: bool = False,
+    verify: bool = False,
+    decoder: SSEDecoder | None = None,
+    max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+    max_idle_lines: int | None = None,
+) -> Final:
+    """Async twin of ``reduce`` over any async (or sync) byte source."""
+    driver = _Driver(api, strict, verify)
+    events: AsyncIterator[Event] = aiter_events(
+        source,
+        api,
+        errors="yield",
+        decoder=decoder,
+        max_event_bytes=max_event_bytes,
+        max_idle_lines=max_idle_lines,
+    )
+    step = None
+    try:
+        async for event in events:
+            if step is None:
+                step = driver.first(event).step
+            step(event)
+    except StreamError as exc:
+        driver.failed(exc)
+        raise
+    return driver.finish()

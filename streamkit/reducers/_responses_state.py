@@ -1,0 +1,645 @@
+"""State of :class:`~streamkit.reducers.responses.ResponseReducer` and how it
+becomes output items.
+
+Everything the reducer knows lives in :class:`ResponseReducerState`, a tree of
+msgspec Structs, so a checkpoint is one encode. Streamed text is kept as lists
+of pieces (``_Part.pieces``, ``_Slot.pieces``) and joined only when an item is
+materialized; a join compacts the list to one piece, so reading the result
+repeatedly never re-joins the same small strings.
+
+Two materializations exist for every slot:
+
+* ``final=True`` (the result): the server's ``*.done`` values win over the
+  deltas, and an item closed by ``response.output_item.done`` is the server's
+  item as sent;
+* ``final=False`` (``verify=True`` only): deltas and ``*.added`` snapshots
+  alone, to compare with what the server sends at ``.done`` time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Literal, cast
+
+import msgspec
+from msgspec import UNSET
+from msgspec.structs import replace
+
+from ..events.responses import ResponseErrorEvent, ResponseLogProb
+from ..models.responses import (
+    Annotation,
+    ApplyPatchCreateFileOperation,
+    ApplyPatchToolCall,
+    ApplyPatchUpdateFileOperation,
+    CodeInterpreterToolCall,
+    CustomToolCall,
+    FileSearchToolCall,
+    FunctionShellAction,
+    FunctionShellCall,
+    FunctionShellCallOutput,
+    FunctionShellCallOutputContent,
+    FunctionToolCall,
+    ImageGenToolCall,
+    LogProb,
+    MCPListTools,
+    MCPToolCall,
+    OutputItem,
+    OutputMessage,
+    OutputText,
+    ReasoningItem,
+    ReasoningText,
+    Refusal,
+    Response,
+    SummaryText,
+    TopLogProb,
+    UnknownItem,
+    WebSearchToolCall,
+)
+
+__all__ = [
+    "Divergence",
+    "SequenceIssue",
+    "ResponseReducerState",
+]
+
+PartValue = OutputText | Refusal | ReasoningText | SummaryText
+
+
+# --------------------------------------------------------------------------- #
+# Public records
+# --------------------------------------------------------------------------- #
+
+
+class Divergence(msgspec.Struct, frozen=True, kw_only=True):
+    """A value built from the deltas that differs from the server's value.
+
+    ``path`` names the place in the final Response (``output[0].content[0].text``),
+    ``fold`` is the delta-built value and ``server`` the value the server sent
+    (in a ``*.done`` event, ``response.output_item.done`` or the terminal
+    response), both as builtins; ``None`` stands for "absent".
+    """
+
+    path: str
+    fold: Any
+    server: Any
+
+
+class SequenceIssue(msgspec.Struct, frozen=True, kw_only=True):
+    """A break in the ``sequence_number`` order of a Responses stream.
+
+    ``kind`` is ``"gap"`` (numbers were skipped), ``"duplicate"`` (a number
+    seen before) or ``"reorder"`` (a skipped number arrived late); ``expected``
+    is the number the next event should have carried, ``got`` the one it
+    carried, ``index`` the event's position in the stream (0-based).
+    """
+
+    kind: Literal["gap", "duplicate", "reorder"]
+    expected: int
+    got: int
+    index: int
+
+
+# --------------------------------------------------------------------------- #
+# Internal state
+# --------------------------------------------------------------------------- #
+
+
+class _Part(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """A content part, summary part or shell command being streamed.
+
+    ``type`` is the part's wire type (``output_text``, ``refusal``,
+    ``reasoning_text``, ``summary_text``; ``command`` for shell commands).
+    ``base`` is the ``*.added`` snapshot, ``done_part`` the ``*.done`` one,
+    ``done`` the full text from the text-level or part-level done event.
+    """
+
+    type: str
+    pieces: list[str] = []
+    base: PartValue | None = None
+    done_part: PartValue | None = None
+    done: str | None = None
+    annotations: dict[int, Annotation] = {}
+    logprobs: list[ResponseLogProb] = []
+    done_logprobs: list[ResponseLogProb] | None = None
+
+
+class _ShellOut(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """Output of one shell command (``command_index``) being streamed."""
+
+    stdout: list[str] = []
+    stderr: list[str] = []
+    done: list[FunctionShellCallOutputContent] | None = None
+
+
+class _Slot(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """Everything known about one ``output_index``.
+
+    ``item`` is the server's latest full snapshot (``output_item.added``, later
+    replaced by ``output_item.done``) or a placeholder when deltas arrived
+    first. ``prefix``/``pieces``/``text_done`` hold the one streamed string of
+    tool-like items (function or MCP arguments, custom tool input, code
+    interpreter code, apply_patch diff): the deltas extend the value the
+    snapshot had when the slot got it (``prefix``, normally empty; kept apart
+    so that replacing the snapshot later cannot repeat it).
+    ``announced_*`` record which "finished" events went out.
+    """
+
+    item: OutputItem | None = None
+    done: bool = False
+    parts: dict[int, _Part] = {}
+    summary: dict[int, _Part] = {}
+    pieces: list[str] = []
+    prefix: str = ""
+    text_done: str | None = None
+    commands: dict[int, _Part] = {}
+    shell: dict[int, _ShellOut] = {}
+    status: str | None = None
+    partial_image: str | None = None
+    partial_image_index: int | None = None
+    announced_text: set[int] = set()
+    announced_summary: set[int] = set()
+    announced_tool: bool = False
+    announced_item: bool = False
+
+
+class _Pending(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """A "finished" event waiting for ``take_finished()`` (kept in the state so
+    a checkpoint taken between a signal and the take loses nothing)."""
+
+    kind: Literal["text", "refusal", "tool", "item", "summary"]
+    output_index: int
+    index: int | None = None
+    text: str = ""
+    name: str = ""
+    call_id: str | None = None
+    tool_kind: str = "function"
+    item: OutputItem | None = None
+
+
+class ResponseReducerState(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """The whole state of a :class:`ResponseReducer` (``ResponseReducer.State``).
+
+    ``response`` is the latest lifecycle snapshot with ``output`` removed (the
+    output is always the fold of ``slots``); ``next_seq`` is one more than the
+    highest ``sequence_number`` seen; ``missing`` holds the ranges of sequence
+    numbers skipped by gaps, to tell a late event from a duplicate.
+    """
+
+    response: Response | None = None
+    slots: dict[int, _Slot] = {}
+    terminal: Literal["completed", "failed", "incomplete"] | None = None
+    error: ResponseErrorEvent | None = None
+    finished: bool = False
+    events: int = 0
+    next_seq: int | None = None
+    missing: list[tuple[int, int]] = []
+    sequence_issues: list[SequenceIssue] = []
+    divergences: list[Divergence] = []
+    audio: list[str] = []
+    audio_transcript: list[str] = []
+    keepalives: int = 0
+    unknown_events: int = 0
+    pending: list[_Pending] = []
+
+
+# --------------------------------------------------------------------------- #
+# Text pieces
+# --------------------------------------------------------------------------- #
+
+
+def join(pieces: list[str]) -> str:
+    """The pieces as one string; compacts the list so the next read is free."""
+    n = len(pieces)
+    if n == 0:
+        return ""
+    if n == 1:
+        return pieces[0]
+    text = "".join(pieces)
+    pieces[:] = [text]
+    return text
+
+
+def part_text_of(value: PartValue) -> str:
+    """The text of a content or summary part."""
+    if isinstance(value, Refusal):
+        return value.refusal
+    return value.text
+
+
+def part_type_of(value: PartValue) -> str:
+    """The wire type of a content or summary part."""
+    return str(type(value).__struct_config__.tag)
+
+
+def fold_text(part: _Part) -> str:
+    """The delta-built text of a part: its ``*.added`` text (normally empty)
+    followed by the deltas."""
+    prefix = part_text_of(part.base) if part.base is not None else ""
+    text = join(part.pieces)
+    return prefix + text if prefix else text
+
+
+def final_text(part: _Part) -> str:
+    """The part's text with the server's done value winning."""
+    return part.done if part.done is not None else fold_text(part)
+
+
+def to_logprob(lp: ResponseLogProb) -> LogProb:
+    """A streamed logprob as the final object's LogProb.
+
+    Streamed logprobs may omit ``bytes`` (the spec does not declare it); it is
+    then the token's UTF-8 bytes. Alternatives lacking token or logprob cannot
+    be represented and are left out.
+    """
+    tops = [
+        TopLogProb(token=t.token, logprob=t.logprob, bytes=list(t.token.encode()))
+        for t in (lp.top_logprobs or ())
+        if t.token is not UNSET and t.logprob is not UNSET
+    ]
+    raw = lp.bytes if lp.bytes is not UNSET else list(lp.token.encode())
+    return LogProb(token=lp.token, logprob=lp.logprob, bytes=raw, top_logprobs=tops)
+
+
+def _output_text(part: _Part, text: str, final: bool) -> OutputText:
+    use_done = final and part.done_part is not None
+    src = part.done_part if use_done else part.base
+    annotations: list[Annotation]
+    annotations = list(src.annotations) if isinstance(src, OutputText) else []
+    if not use_done and part.annotations:
+        for index in sorted(part.annotations):
+            if index < len(annotations):
+                annotations[index] = part.annotations[index]
+            else:
+                annotations.append(part.annotations[index])
+    base_lp = part.base.logprobs if isinstance(part.base, OutputText) else UNSET
+    logprobs: list[LogProb] | Any
+    if final and part.done_logprobs:
+        # An empty list says nothing: `output_text.done` always carries the
+        # field, even for parts whose shape has none (OpenRouter).
+        logprobs = [to_logprob(lp) for lp in part.done_logprobs]
+    elif part.logprobs:
+        logprobs = [*(base_lp or ()), *(to_logprob(lp) for lp in part.logprobs)]
+    elif use_done and isinstance(src, OutputText) and src.logprobs:
+        logprobs = src.logprobs
+    else:
+        logprobs = base_lp
+    return OutputText(text=text, annotations=annotations, logprobs=logprobs)
+
+
+def part_value(part: _Part, final: bool) -> PartValue:
+    """Materialize a content or summary part."""
+    text = final_text(part) if final else fold_text(part)
+    kind = part.type
+    if kind == "output_text":
+        return _output_text(part, text, final)
+    if kind == "refusal":
+        return Refusal(refusal=text)
+    if kind == "summary_text":
+        return SummaryText(text=text)
+    return ReasoningText(text=text)
+
+
+def _overlay(base: list[Any], parts: dict[int, _Part], final: bool) -> list[Any]:
+    out = list(base)
+    for index in sorted(parts):
+        value = part_value(parts[index], final)
+        if index < len(out):
+            out[index] = value
+        else:
+            out.append(value)
+    return out
+
+
+def slot_fold_text(slot: _Slot) -> str:
+    """The delta-built value of a tool-like item's streamed string: the value
+    its snapshot had when the slot got it (normally empty), then the deltas."""
+    text = join(slot.pieces)
+    return slot.prefix + text if slot.prefix else text
+
+
+def _slot_text(slot: _Slot, base: str | None, final: bool) -> str | None:
+    if final and slot.text_done is not None:
+        return slot.text_done
+    if slot.pieces:
+        return slot_fold_text(slot)
+    return base
+
+
+# --------------------------------------------------------------------------- #
+# Materialization of items
+# --------------------------------------------------------------------------- #
+
+
+def _message(slot: _Slot, item: Any, final: bool) -> Any:
+    if not slot.parts:
+        return item
+    return replace(item, content=_overlay(item.content, slot.parts, final))
+
+
+def _reasoning(slot: _Slot, item: Any, final: bool) -> Any:
+    changes: dict[str, Any] = {}
+    if slot.summary:
+        changes["summary"] = _overlay(item.summary, slot.summary, final)
+    if slot.parts:
+        content = item.content if item.content is not UNSET else []
+        changes["content"] = _overlay(content, slot.parts, final)
+    return replace(item, **changes) if changes else item
+
+
+def _field_text(field: str) -> Callable[[_Slot, Any, bool], Any]:
+    def materialize(slot: _Slot, item: Any, final: bool) -> Any:
+        if not slot.pieces and slot.text_done is None:
+            return item
+        return replace(item, **{field: _slot_text(slot, getattr(item, field), final)})
+
+    return materialize
+
+
+def _apply_patch(slot: _Slot, item: Any, final: bool) -> Any:
+    op = item.operation
+    if (not slot.pieces and slot.text_done is None) or not hasattr(op, "diff"):
+        return item
+    diff = _slot_text(slot, op.diff, final) or ""
+    return replace(item, operation=replace(op, diff=diff))
+
+
+def _shell_call(slot: _Slot, item: Any, final: bool) -> Any:
+    if not slot.commands:
+        return item
+    commands = list(item.action.commands)
+    for index in sorted(slot.commands):
+        part = slot.commands[index]
+        text = final_text(part) if final else fold_text(part)
+        if index < len(commands):
+            commands[index] = text
+        else:
+            commands.append(text)
+    return replace(item, action=replace(item.action, commands=commands))
+
+
+def _shell_output(slot: _Slot, item: Any, final: bool) -> Any:
+    if not slot.shell:
+        return item
+    base: list[FunctionShellCallOutputContent] = item.output
+    output: list[FunctionShellCallOutputContent] = []
+    for index in sorted(slot.shell):
+        out = slot.shell[index]
+        if final and out.done is not None:
+            output.extend(out.done)
+            continue
+        # The outcome only arrives with `.done`; until then it is the one the
+        # snapshot has at this position, or UNSET (omitted when encoded).
+        outcome = base[index].outcome if index < len(base) else cast(Any, UNSET)
+        output.append(
+            FunctionShellCallOutputContent(
+                stdout=join(out.stdout), stderr=join(out.stderr), outcome=outcome
+            )
+        )
+    return replace(item, output=output)
+
+
+_MATERIALIZERS: dict[type[Any], Callable[[_Slot, Any, bool], Any]] = {
+    OutputMessage: _message,
+    ReasoningItem: _reasoning,
+    FunctionToolCall: _field_text("arguments"),
+    MCPToolCall: _field_text("arguments"),
+    CustomToolCall: _field_text("input"),
+    CodeInterpreterToolCall: _field_text("code"),
+    ApplyPatchToolCall: _apply_patch,
+    FunctionShellCall: _shell_call,
+    FunctionShellCallOutput: _shell_output,
+}
+
+
+def streamed_text(item: OutputItem | None) -> str:
+    """The current value of the one streamed string of a tool-like item."""
+    value: Any = None
+    if isinstance(item, FunctionToolCall | MCPToolCall):
+        value = item.arguments
+    elif isinstance(item, CustomToolCall):
+        value = item.input
+    elif isinstance(item, CodeInterpreterToolCall):
+        value = item.code
+    elif isinstance(item, ApplyPatchToolCall):
+        value = getattr(item.operation, "diff", None)
+    return value if isinstance(value, str) else ""
+
+
+def existing_part(item: OutputItem | None, index: int, summary: bool) -> PartValue | None:
+    """The part an item snapshot already has at ``index`` (content or summary)."""
+    parts: Any = None
+    if summary:
+        parts = item.summary if isinstance(item, ReasoningItem) else None
+    elif isinstance(item, OutputMessage | ReasoningItem):
+        parts = item.content
+    if isinstance(parts, list) and index < len(parts):
+        value: PartValue = parts[index]
+        return value
+    return None
+
+
+def existing_command(item: OutputItem | None, index: int) -> str:
+    """The command a shell call snapshot already has at ``index``."""
+    if isinstance(item, FunctionShellCall) and index < len(item.action.commands):
+        return item.action.commands[index]
+    return ""
+
+
+def slot_item(slot: _Slot, final: bool = True) -> OutputItem | None:
+    """The slot's output item: the server's value once it is done (``final``),
+    else its snapshot with the streamed values folded in."""
+    item = slot.item
+    if item is None or (final and slot.done):
+        return item
+    materialize = _MATERIALIZERS.get(type(item))
+    if materialize is None:
+        return item
+    result: OutputItem = materialize(slot, item, final)
+    return result
+
+
+# --------------------------------------------------------------------------- #
+# Placeholders for events that arrive before their item
+# --------------------------------------------------------------------------- #
+
+
+def new_message(item_id: str) -> OutputItem:
+    return OutputMessage(id=item_id, role="assistant", content=[], status="in_progress")
+
+
+def new_reasoning(item_id: str) -> OutputItem:
+    return ReasoningItem(id=item_id, summary=[])
+
+
+def new_function_call(item_id: str) -> OutputItem:
+    return FunctionToolCall(id=item_id, call_id="", name="", arguments="")
+
+
+def new_custom_tool_call(item_id: str) -> OutputItem:
+    return CustomToolCall(id=item_id, call_id="", name="", input="")
+
+
+def new_mcp_call(item_id: str) -> OutputItem:
+    return MCPToolCall(id=item_id, server_label="", name="", arguments="")
+
+
+def new_mcp_list_tools(item_id: str) -> OutputItem:
+    return MCPListTools(id=item_id, server_label="", tools=[])
+
+
+def new_code_interpreter(item_id: str) -> OutputItem:
+    return CodeInterpreterToolCall(
+        id=item_id, status="in_progress", container_id="", code=None, outputs=None
+    )
+
+
+def new_web_search(item_id: str) -> OutputItem:
+    return WebSearchToolCall(id=item_id, status="in_progress")
+
+
+def new_file_search(item_id: str) -> OutputItem:
+    return FileSearchToolCall(id=item_id, status="in_progress", queries=[])
+
+
+def new_image_generation(item_id: str) -> OutputItem:
+    return ImageGenToolCall(id=item_id, status="in_progress")
+
+
+def new_shell_call(item_id: str) -> OutputItem:
+    action = FunctionShellAction(commands=[], timeout_ms=None, max_output_length=None)
+    return FunctionShellCall(
+        id=item_id, call_id="", action=action, status="in_progress", environment=None
+    )
+
+
+def new_shell_output(item_id: str) -> OutputItem:
+    return FunctionShellCallOutput(
+        id=item_id, call_id="", status="in_progress", output=[], max_output_length=None
+    )
+
+
+def new_apply_patch(item_id: str) -> OutputItem:
+    # The operation kind is unknown until the item arrives; an update carries a diff.
+    op = ApplyPatchUpdateFileOperation(path="", diff="")
+    return ApplyPatchToolCall(id=item_id, call_id="", status="in_progress", operation=op)
+
+
+def empty_response() -> Response:
+    """The result before any lifecycle event: a placeholder with ``id == ""``."""
+    return Response(
+        id="",
+        object="response",
+        created_at=0.0,
+        model="",
+        error=None,
+        incomplete_details=None,
+        parallel_tool_calls=True,
+        temperature=None,
+        top_p=None,
+        instructions=UNSET,
+        metadata=UNSET,
+        tools=UNSET,
+        tool_choice=UNSET,
+    )
+
+
+# --------------------------------------------------------------------------- #
+# Comparison (verify=True)
+# --------------------------------------------------------------------------- #
+
+_TOLERANCE = 1e-6
+
+
+def _raw_hook(obj: Any) -> Any:
+    if isinstance(obj, msgspec.Raw):
+        return msgspec.json.decode(obj)
+    raise NotImplementedError(type(obj).__name__)
+
+
+def builtins(obj: Any) -> Any:
+    """``obj`` as JSON-like builtins (UnknownItem's raw JSON decoded)."""
+    return msgspec.to_builtins(obj, enc_hook=_raw_hook)
+
+
+def _same(a: Any, b: Any, tolerant: bool) -> bool:
+    if a == b:
+        return True
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same(x, y, tolerant) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k], tolerant) for k in a)
+    if (
+        tolerant
+        and isinstance(a, int | float)
+        and isinstance(b, int | float)
+        and not isinstance(a, bool)
+        and not isinstance(b, bool)
+    ):
+        return abs(a - b) <= _TOLERANCE
+    return False
+
+
+def diff(path: str, fold: Any, server: Any, out: list[Divergence]) -> None:
+    """Append a Divergence for every leaf where ``fold`` and ``server`` differ.
+
+    Logprob values are compared with an absolute tolerance of 1e-6: the server
+    rounds them to six decimals in ``output_item.done`` and the final response
+    while the deltas carry full precision.
+    """
+    if fold == server:
+        return
+    if isinstance(fold, dict) and isinstance(server, dict):
+        for key in {**fold, **server}:
+            diff(f"{path}.{key}", fold.get(key), server.get(key), out)
+        return
+    if isinstance(fold, list) and isinstance(server, list) and len(fold) == len(server):
+        for i, (a, b) in enumerate(zip(fold, server, strict=True)):
+            diff(f"{path}[{i}]", a, b, out)
+        return
+    if not _same(fold, server, "logprob" in path):
+        out.append(Divergence(path=path, fold=fold, server=server))
+
+
+def delta_view(item: OutputItem | None) -> dict[str, Any]:
+    """The values of ``item`` that deltas build, keyed by path inside the item."""
+    view: dict[str, Any] = {}
+    if isinstance(item, OutputMessage):
+        for i, part in enumerate(item.content):
+            if isinstance(part, OutputText):
+                view[f"content[{i}].text"] = part.text
+                view[f"content[{i}].annotations"] = builtins(part.annotations)
+                view[f"content[{i}].logprobs"] = builtins(part.logprobs or [])
+            else:
+                view[f"content[{i}].refusal"] = part.refusal
+    elif isinstance(item, ReasoningItem):
+        for i, summary in enumerate(item.summary):
+            view[f"summary[{i}].text"] = summary.text
+        for i, content in enumerate(item.content or ()):
+            view[f"content[{i}].text"] = content.text
+    elif isinstance(item, FunctionToolCall | MCPToolCall):
+        view["arguments"] = item.arguments
+    elif isinstance(item, CustomToolCall):
+        view["input"] = item.input
+    elif isinstance(item, CodeInterpreterToolCall):
+        view["code"] = item.code or ""
+    elif isinstance(item, ApplyPatchToolCall):
+        op = item.operation
+        if isinstance(op, ApplyPatchCreateFileOperation | ApplyPatchUpdateFileOperation):
+            view["operation.diff"] = op.diff
+    elif isinstance(item, FunctionShellCall):
+        for i, command in enumerate(item.action.commands):
+            view[f"action.commands[{i}]"] = command
+    elif isinstance(item, FunctionShellCallOutput):
+        for i, chunk in enumerate(item.output):
+            view[f"output[{i}].stdout"] = chunk.stdout
+            view[f"output[{i}].stderr"] = chunk.stderr
+    return view
+
+
+def item_type(item: OutputItem | None) -> str | None:
+    """The wire type of an output item."""
+    if item is None:
+        return None
+    if isinstance(item, UnknownItem):
+        return item.item_type
+    return str(type(item).__struct_config__.tag)

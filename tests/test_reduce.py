@@ -1,0 +1,139 @@
+"""streamkit.reduce / areduce: bytes → final object with its verdict."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from helpers import chunkings, random_chunks, recording_ids, recording_paths
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import streamkit
+from streamkit import (
+    APIStreamError,
+    ChatCompletion,
+    EventDecodeError,
+    IncompleteStreamError,
+    Response,
+    TruncatedStreamError,
+    areduce,
+    combine,
+    iter_events,
+    reduce,
+)
+from streamkit.events import ResponseCompletedEvent
+
+PATHS = recording_paths()
+RESPONSES = recording_paths("responses")
+
+
+@pytest.mark.skipif(not PATHS, reason="shared recordings not present")
+@pytest.mark.parametrize("path", PATHS, ids=recording_ids(PATHS))
+def test_reduce_every_recording_at_every_chunking(path: Path) -> None:
+    data = path.read_bytes()
+    results = [reduce(chunks) for _, chunks in chunkings(data, bytewise=False, seed=7)]
+    first = results[0]
+    assert all(r == first and r.verdict == first.verdict for r in results[1:])
+    assert first.verdict is not None and first.verdict.status != "truncated"
+    if path.parent.name == "chat":
+        assert isinstance(first, ChatCompletion)
+        return
+    assert isinstance(first, Response)
+    completed = [e for e in iter_events(data, errors="yield") if isinstance(e, ResponseCompletedEvent)]
+    if completed:
+        # The fold (from the deltas) equals the server's own final object.
+        assert first == completed[-1].response
+        assert first.verdict.status == "completed"
+
+
+@pytest.mark.skipif(not RESPONSES, reason="shared recordings not present")
+def test_cut_stream_is_truncated_never_success() -> None:
+    data = next(p for p in RESPONSES if "resp-text__3" in p.name).read_bytes()
+    cut = data[: len(data) // 2]
+    result = reduce(cut)
+    assert result.verdict is not None
+    assert result.verdict.status == "truncated" and not result.verdict.ok
+    assert result.verdict.last_sequence_number is not None
+    with pytest.raises(TruncatedStreamError) as info:
+        reduce(cut, strict=True)
+    assert info.value.partial == result
+    assert "sequence_number" in str(info.value)
+
+
+def test_incomplete_chat_is_reported_and_strict_raises() -> None:
+    paths = [p for p in PATHS if "max-tokens" in p.name]
+    if not paths:
+        pytest.skip("no max-tokens recording")
+    result = reduce(paths[0])
+    assert result.verdict is not None and result.verdict.status == "incomplete"
+    assert result.verdict.reason == "length"
+    with pytest.raises(IncompleteStreamError):
+        reduce(paths[0], strict=True)
+
+
+def test_failed_stream_strict_raises_api_error() -> None:
+    paths = [p for p in PATHS if "resp-failed" in p.name]
+    if not paths:
+        pytest.skip("no failed recording")
+    result = reduce(paths[0])
+    assert result.verdict is not None and result.verdict.status in ("failed", "errored")
+    with pytest.raises(APIStreamError) as info:
+        reduce(paths[0], strict=True)
+    assert info.value.partial == result
+
+
+def test_decode_error_keeps_what_was_reduced() -> None:
+    body = (
+        b'data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"m",'
+        b'"choices":[{"index":0,"delta":{"content":"kept"},"finish_reason":null}]}\n\n'
+        b"data: {broken\n\n"
+    )
+    with pytest.raises(EventDecodeError) as info:
+        reduce(body)
+    partial = info.value.partial
+    assert isinstance(partial, ChatCompletion)
+    assert partial.choices[0].message.content == "kept"
+    assert partial.verdict is not None and partial.verdict.status == "truncated"
+
+
+def test_empty_stream() -> None:
+    result = reduce(b"")
+    assert result.verdict is not None and result.verdict.status == "truncated"
+
+
+@pytest.mark.anyio
+async def test_areduce_matches_reduce() -> None:
+    for path in PATHS[:: max(1, len(PATHS) // 12)]:
+        data = path.read_bytes()
+
+        async def source(data: bytes = data):  # type: ignore[no-untyped-def]
+            for chunk in random_chunks(data, seed=1, hi=500):
+                yield chunk
+
+        got = await areduce(source())
+        want = reduce(data)
+        assert got == want and got.verdict == want.verdict
+
+
+@pytest.mark.skipif(not RESPONSES, reason="shared recordings not present")
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(min_value=0, max_value=10**6), st.data())
+def test_combined_reducers_equal_separate_runs(seed: int, data: st.DataObject) -> None:
+    path = data.draw(st.sampled_from(PATHS))
+    raw = path.read_bytes()
+    events = list(iter_events(random_chunks(raw, seed=seed, hi=300), errors="yield"))
+    api = "chat" if path.parent.name == "chat" else "responses"
+    together = combine(
+        streamkit.reducer_for(api), streamkit.OutputText(), streamkit.ToolCalls(), streamkit.Usage()
+    ).feed(events)
+    separate = tuple(
+        r.feed(events)
+        for r in (
+            streamkit.reducer_for(api),
+            streamkit.OutputText(),
+            streamkit.ToolCalls(),
+            streamkit.Usage(),
+        )
+    )
+    assert together == separate
