@@ -137,3 +137,19 @@ def test_combined_reducers_equal_separate_runs(seed: int, data: st.DataObject) -
         )
     )
     assert together == separate
+
+
+@pytest.mark.skipif(not PATHS, reason="shared recordings not present")
+def test_iter_finished_reports_each_tool_call_once_with_parsed_arguments() -> None:
+    from streamkit.reducers import TextDone, ToolCallDone
+
+    for path in PATHS:
+        finished = list(streamkit.iter_finished(path.read_bytes()))
+        calls = [f for f in finished if isinstance(f, ToolCallDone) and f.kind == "function"]
+        expected = [c for c in streamkit.ToolCalls().feed(iter_events(path, errors="yield")) if c.kind == "function"]
+        assert sorted((c.call_id or "", c.arguments) for c in calls) == sorted(
+            (c.call_id or "", c.arguments) for c in expected
+        ), path.name
+        texts = "".join(f.text for f in finished if isinstance(f, TextDone))
+        if path.parent.name == "responses" and reduce(path).verdict.ok:  # type: ignore[union-attr]
+            assert texts == streamkit.OutputText().feed(iter_events(path, errors="yield")), path.name

@@ -1,7 +1,7 @@
 """Adapters at the edges: byte sources, iteration, and client integrations."""
 
 from ._events import aiter_events, aiter_frame_events, iter_events, iter_frame_events
-from ._reduce import areduce, reduce, reducer_for
+from ._reduce import areduce, iter_finished, reduce, reducer_for
 from ._sources import (
     AsyncByteSource,
     ByteSource,
@@ -22,6 +22,7 @@ __all__ = [
     "iter_chunks",
     "iter_events",
     "iter_frame_events",
+    "iter_finished",
     "iter_frames",
     "reduce",
     "reducer_for",

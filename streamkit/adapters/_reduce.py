@@ -20,13 +20,14 @@ from ..models.chat import ChatCompletion
 from ..models.completions import Completion
 from ..models.responses import Response
 from ..reducers._base import Reducer
+from ..reducers._finished import Finished
 from ..reducers.chat import ChatCompletionReducer
 from ..reducers.completions import CompletionReducer
 from ..reducers.responses import ResponseReducer
 from ._events import aiter_events, iter_events
 from ._sources import AsyncByteSource, ByteSource
 
-__all__ = ["reduce", "areduce", "reducer_for"]
+__all__ = ["reduce", "areduce", "reducer_for", "iter_finished"]
 
 Final = Response | ChatCompletion | Completion
 
@@ -190,3 +191,34 @@ async def areduce(
         driver.failed(exc)
         raise
     return driver.finish()
+
+
+def iter_finished(
+    source: ByteSource,
+    api: API = "auto",
+    *,
+    decoder: SSEDecoder | None = None,
+    max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+    max_idle_lines: int | None = None,
+) -> Iterator[Finished]:
+    """Yield high-level "just finished" events (text, refusal, tool call with
+    parsed arguments, item, reasoning summary) as the fold completes them —
+    each once, in stream order, never before its done or finish signal."""
+    driver = _Driver(api, False, False)
+    take: Any = None
+    for event in iter_events(
+        source,
+        api,
+        errors="yield",
+        decoder=decoder,
+        max_event_bytes=max_event_bytes,
+        max_idle_lines=max_idle_lines,
+    ):
+        if take is None:
+            reducer = driver.first(event)
+            step, take = reducer.step, reducer.take_finished  # type: ignore[attr-defined]
+        step(event)
+        yield from take()
+    if take is not None:
+        driver.finish()
+        yield from take()
