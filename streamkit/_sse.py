@@ -198,7 +198,10 @@ class SSEDecoder:
             # Complete the held event: search only the new bytes for its end.
             if data and held[-1] == 10 and data[0] == 10:
                 return self._feed_fast(data, 1)
-            i = data.find(b"\n\n")
+            # One-byte find is a memchr; most chunks of a long event have no LF.
+            i = data.find(b"\n")
+            if i >= 0:
+                i = data.find(b"\n\n", i)
             if i >= 0:
                 return self._feed_fast(data, i + 2)
             self._offset += len(data)
