@@ -1,0 +1,95 @@
+"""``python -m benchmarks [--quick] [--check] [--layer NAME] [--json [PATH]]``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from ._layers import LAYER_MODULES, Scale
+from ._runner import Options, load_layers, profile, run
+
+QUICK_FACTOR = 0.1
+
+
+def main(argv: list[str] | None = None) -> int:
+    layers = load_layers()
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks",
+        description="streamkit vs. its peers, layer by layer (ratios measured in one run).",
+    )
+    parser.add_argument(
+        "--layer",
+        action="append",
+        choices=sorted(layers),
+        help="run only this layer (repeatable; default: all of "
+        + ", ".join(m.lstrip("_") for m in LAYER_MODULES)
+        + ")",
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help=f"inputs scaled by {QUICK_FACTOR:g} (CI)"
+    )
+    parser.add_argument("--scale", type=float, help="inputs scaled by this factor")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="quick mode; exit 1 when a speedup falls below its guard (half its target), "
+        "a linearity guard fails, or contenders disagree",
+    )
+    parser.add_argument(
+        "--repeat", type=int, help="interleaved repetitions per case (default 7 quick, 9 full)"
+    )
+    parser.add_argument(
+        "--input",
+        action="append",
+        default=[],
+        metavar="SUBSTRING",
+        help="run only inputs whose name contains this (repeatable; skips the extras)",
+    )
+    parser.add_argument(
+        "--profile",
+        metavar="INPUT/CHUNKING",
+        help="instead of timing: cProfile streamkit on one case, e.g. responses-text/rand1-200",
+    )
+    parser.add_argument("--no-extras", action="store_true", help="skip linearity and memory")
+    parser.add_argument(
+        "--json",
+        nargs="?",
+        const="-",
+        metavar="PATH",
+        help="write the results as JSON to PATH, or to stdout (the table then goes to stderr)",
+    )
+    args = parser.parse_args(argv)
+
+    quick = args.quick or args.check
+    factor = args.scale if args.scale else (QUICK_FACTOR if quick else 1.0)
+    repeat = args.repeat or (7 if quick else 9)
+    if repeat < 1:
+        parser.error("--repeat must be >= 1")
+    to_stdout = args.json == "-"
+    opts = Options(
+        layers=args.layer or list(layers),
+        scale=Scale(factor, quick),
+        repeat=repeat,
+        check=args.check,
+        extras=not args.no_extras,
+        only=args.input,
+        out=sys.stderr if to_stdout else sys.stdout,
+    )
+    if args.profile:
+        if not profile(opts, args.profile):
+            parser.error(f"no case named {args.profile!r} (see the table for names)")
+        return 0
+    report, ok = run(opts)
+    if args.json:
+        text = json.dumps(report, indent=2, ensure_ascii=False)
+        if to_stdout:
+            print(text)
+        else:
+            Path(args.json).write_text(text + "\n", encoding="utf-8")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
