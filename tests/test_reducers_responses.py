@@ -7,7 +7,6 @@ The oracle is the server itself: every recording that ends with
 from __future__ import annotations
 
 import json
-import time
 import warnings
 from collections.abc import Callable, Iterable
 from functools import cache
@@ -1105,13 +1104,9 @@ def test_many_deltas_fold_in_linear_time() -> None:
         for i in range(n)
     ]
     reducer = ResponseReducer()
-    start = time.perf_counter()
     result = reducer.feed([created(0), message_added(0, 1), *deltas, *args])
-    elapsed = time.perf_counter() - start
     assert len(result.output[0].content[0].text) == 5 * n
     assert len(result.output[1].arguments) == 3 * n
-    # ~0.2 s here; quadratic string building would take minutes.
-    assert elapsed < 10, elapsed
     # Reading the result joins the pieces once and compacts them.
     assert len(reducer.state.slots[0].parts[0].pieces) == 1
     assert reducer.result() is result
