@@ -553,6 +553,7 @@ _TOLERANCE = 1e-6
 def _raw_hook(obj: Any) -> Any:
     if isinstance(obj, msgspec.Raw):
         return msgspec.json.decode(obj)
+    # msgspec's hook protocol: NotImplementedError means "type not supported".
     raise NotImplementedError(type(obj).__name__)
 
 

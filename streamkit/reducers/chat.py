@@ -16,6 +16,7 @@ the reducer keeps going, records the problem in ``integrity_issues`` and, depend
 
 from __future__ import annotations
 
+import abc
 import json
 import warnings
 from collections.abc import Iterable
@@ -141,16 +142,19 @@ class ChatReducerState(msgspec.Struct, kw_only=True):
 # --- helpers shared with the legacy Completions reducer ----------------------------------
 
 
-class _IntegrityReporter:
+class _IntegrityReporter(abc.ABC):
     """Records integrity issues in ``state.integrity_issues`` and applies the policy."""
 
+    __slots__ = ()
     index_policy: IndexPolicy
 
+    @abc.abstractmethod
     def _integrity_issues(self) -> list[str]:
-        raise NotImplementedError
+        """The reducer's list of recorded issues (in its state)."""
 
+    @abc.abstractmethod
     def _event_count(self) -> int:
-        raise NotImplementedError
+        """How many events the reducer has stepped."""
 
     def _issue(self, message: str, *, event_type: str, stacklevel: int = 2) -> None:
         """Record ``message``; warn or raise per ``index_policy``.
