@@ -40,7 +40,9 @@ def test_reduce_every_recording_at_every_chunking(path: Path) -> None:
         assert isinstance(first, ChatCompletion)
         return
     assert isinstance(first, Response)
-    completed = [e for e in iter_events(data, errors="yield") if isinstance(e, ResponseCompletedEvent)]
+    completed = [
+        e for e in iter_events(data, errors="yield") if isinstance(e, ResponseCompletedEvent)
+    ]
     if completed:
         # The fold (from the deltas) equals the server's own final object.
         assert first == completed[-1].response
@@ -146,10 +148,16 @@ def test_iter_finished_reports_each_tool_call_once_with_parsed_arguments() -> No
     for path in PATHS:
         finished = list(streamkit.iter_finished(path.read_bytes()))
         calls = [f for f in finished if isinstance(f, ToolCallDone) and f.kind == "function"]
-        expected = [c for c in streamkit.ToolCalls().feed(iter_events(path, errors="yield")) if c.kind == "function"]
+        expected = [
+            c
+            for c in streamkit.ToolCalls().feed(iter_events(path, errors="yield"))
+            if c.kind == "function"
+        ]
         assert sorted((c.call_id or "", c.arguments) for c in calls) == sorted(
             (c.call_id or "", c.arguments) for c in expected
         ), path.name
         texts = "".join(f.text for f in finished if isinstance(f, TextDone))
         if path.parent.name == "responses" and reduce(path).verdict.ok:  # type: ignore[union-attr]
-            assert texts == streamkit.OutputText().feed(iter_events(path, errors="yield")), path.name
+            assert texts == streamkit.OutputText().feed(iter_events(path, errors="yield")), (
+                path.name
+            )

@@ -35,7 +35,13 @@ def text_delta(i: int, text: str, output: int = 0, part: int = 0) -> dict:  # ty
 
 
 def chat_chunk(choices: list, usage: dict | None = None) -> dict:  # type: ignore[type-arg]
-    chunk = {"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "m", "choices": choices}
+    chunk = {
+        "id": "c",
+        "object": "chat.completion.chunk",
+        "created": 1,
+        "model": "m",
+        "choices": choices,
+    }
     if usage is not None:
         chunk["usage"] = usage
     return chunk
@@ -61,7 +67,9 @@ def test_output_text_responses_parts_in_order_and_done_wins() -> None:
 
 def test_output_text_chat_choice() -> None:
     body = sse(
-        chat_chunk([{"index": 0, "delta": {"role": "assistant", "content": "a"}, "finish_reason": None}]),
+        chat_chunk(
+            [{"index": 0, "delta": {"role": "assistant", "content": "a"}, "finish_reason": None}]
+        ),
         chat_chunk([{"index": 1, "delta": {"content": "X"}, "finish_reason": None}]),
         chat_chunk([{"index": 0, "delta": {"content": "b"}, "finish_reason": "stop"}]),
     )
@@ -79,8 +87,15 @@ def test_tool_calls_chat_parallel_and_only_when_finished() -> None:
                 "index": 0,
                 "delta": {
                     "tool_calls": [
-                        call(0, id="call_a", type="function", function={"name": "f", "arguments": '{"x"'}),
-                        call(1, id="call_b", type="function", function={"name": "g", "arguments": ""}),
+                        call(
+                            0,
+                            id="call_a",
+                            type="function",
+                            function={"name": "f", "arguments": '{"x"'},
+                        ),
+                        call(
+                            1, id="call_b", type="function", function={"name": "g", "arguments": ""}
+                        ),
                     ]
                 },
                 "finish_reason": None,
@@ -117,7 +132,19 @@ def test_tool_calls_chat_parallel_and_only_when_finished() -> None:
 
 def test_tool_calls_invalid_json_is_reported_not_raised() -> None:
     body = sse(
-        chat_chunk([{"index": 0, "delta": {"tool_calls": [{"index": 0, "id": "c", "function": {"name": "f", "arguments": "{oops"}}]}, "finish_reason": None}]),
+        chat_chunk(
+            [
+                {
+                    "index": 0,
+                    "delta": {
+                        "tool_calls": [
+                            {"index": 0, "id": "c", "function": {"name": "f", "arguments": "{oops"}}
+                        ]
+                    },
+                    "finish_reason": None,
+                }
+            ]
+        ),
         chat_chunk([{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]),
     )
     (call,) = ToolCalls().feed(iter_events(body))
@@ -137,7 +164,9 @@ def test_tool_calls_on_responses_recordings_match_final_items() -> None:
             for item in completed[-1].response.output or []
             if type(item).__name__ == "FunctionToolCall"
         ]
-        got = [(c.name, c.call_id, c.parsed) for c in ToolCalls().feed(events) if c.kind == "function"]
+        got = [
+            (c.name, c.call_id, c.parsed) for c in ToolCalls().feed(events) if c.kind == "function"
+        ]
         assert got == expected, path.name
         seen += bool(expected)
     assert seen >= 5
@@ -170,7 +199,10 @@ def test_usage_on_chat_recordings_is_the_last_reported() -> None:
 
 def test_usage_not_erased_by_a_later_chunk() -> None:
     usage = {"prompt_tokens": 1, "completion_tokens": 2, "total_tokens": 3}
-    body = sse(chat_chunk([], usage=usage), chat_chunk([{"index": 0, "delta": {}, "finish_reason": "stop"}]))
+    body = sse(
+        chat_chunk([], usage=usage),
+        chat_chunk([{"index": 0, "delta": {}, "finish_reason": "stop"}]),
+    )
     result = Usage().feed(iter_events(body))
     assert result is not None and result.total_tokens == 3
 
@@ -225,18 +257,47 @@ def test_filter_map_tap_scan() -> None:
     assert tap(lambda e: seen.append(e.delta), OutputText()).feed(events) == "w0 w1 w2 w3 w4 "
     assert seen == ["w0 ", "w1 ", "w2 ", "w3 ", "w4 "]
     assert list(scan(OutputText(), events[:3])) == ["w0 ", "w0 w1 ", "w0 w1 w2 ", "w0 w1 w2 "]
-    assert filter_events(lambda e: e.sequence_number % 2 == 0, OutputText()).feed(events) == "w0 w2 w4 "
+    assert (
+        filter_events(lambda e: e.sequence_number % 2 == 0, OutputText()).feed(events)
+        == "w0 w2 w4 "
+    )
 
 
 def test_tool_calls_partial_arguments_while_streaming() -> None:
     pieces = ['{"city": "Pa', 'ris", "days": [1, ', "2]", "}"]
     reducer = ToolCalls(partial=True)
-    first = chat_chunk([{"index": 0, "delta": {"tool_calls": [{"index": 0, "id": "c1", "function": {"name": "weather", "arguments": ""}}]}, "finish_reason": None}])
+    first = chat_chunk(
+        [
+            {
+                "index": 0,
+                "delta": {
+                    "tool_calls": [
+                        {"index": 0, "id": "c1", "function": {"name": "weather", "arguments": ""}}
+                    ]
+                },
+                "finish_reason": None,
+            }
+        ]
+    )
     for event in iter_events(sse(first)):
         reducer.step(event)
     seen = []
     for piece in pieces:
-        for event in iter_events(sse(chat_chunk([{"index": 0, "delta": {"tool_calls": [{"index": 0, "function": {"arguments": piece}}]}, "finish_reason": None}]))):
+        for event in iter_events(
+            sse(
+                chat_chunk(
+                    [
+                        {
+                            "index": 0,
+                            "delta": {
+                                "tool_calls": [{"index": 0, "function": {"arguments": piece}}]
+                            },
+                            "finish_reason": None,
+                        }
+                    ]
+                )
+            )
+        ):
             reducer.step(event)
         (progress,) = reducer.in_progress()
         seen.append(json.dumps(progress.partial))
@@ -247,7 +308,9 @@ def test_tool_calls_partial_arguments_while_streaming() -> None:
         '{"city": "Paris", "days": [1, 2]}',
     ]
     assert reducer.result() == []  # never complete before the finish signal
-    for event in iter_events(sse(chat_chunk([{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]))):
+    for event in iter_events(
+        sse(chat_chunk([{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]))
+    ):
         reducer.step(event)
     assert reducer.in_progress() == []
     assert reducer.result()[0].parsed == {"city": "Paris", "days": [1, 2]}
