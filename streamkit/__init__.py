@@ -5,37 +5,50 @@ Layers, bottom up: ``SSEDecoder`` (bytes → ``SSEFrame``), typed events,
 reducers, and adapters for byte sources and clients.
 """
 
+# ``streamkit.http``: the httpx helpers (stream, reduce, astream, areduce).
+from . import http
 from ._decode import API, ErrorMode, Event, EventDecoder
+from ._encode import aencode_events, encode_event, encode_events
 from ._errors import (
     APIMismatchError,
     APIStreamError,
+    ConnectionLostError,
     EventDecodeError,
     EventTooLargeError,
     IdleStreamError,
     IncompleteStreamError,
+    ResumeFailedError,
     SSEError,
     StreamClosedError,
     StreamError,
+    StreamTimeoutError,
     TruncatedStreamError,
     UnexpectedEventError,
+    UnexpectedResponseError,
     UnknownEventError,
     VerdictError,
 )
 from ._sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder, SSEFrame
 from ._sse_encode import encode_sse
 from .adapters import (
+    AsyncTee,
+    StreamTee,
+    Tee,
     aiter_events,
     aiter_frame_events,
     aiter_frames,
     areduce,
+    atee,
+    fan_out,
     iter_events,
     iter_finished,
     iter_frame_events,
     iter_frames,
     reduce,
     reducer_for,
+    tee,
 )
-from .events import Done, UnknownEvent
+from .events import Done, UnknownEvent, event_type
 from .models import ChatCompletion, Completion, Response, UnknownItem, Verdict
 from .reducers import (
     ChatCompletionReducer,
@@ -115,4 +128,19 @@ __all__ = [
     "iter_events",
     "iter_frame_events",
     "iter_frames",
+    "aencode_events",
+    "encode_event",
+    "encode_events",
+    "event_type",
+    "AsyncTee",
+    "StreamTee",
+    "Tee",
+    "atee",
+    "tee",
+    "fan_out",
+    "http",
+    "ConnectionLostError",
+    "ResumeFailedError",
+    "StreamTimeoutError",
+    "UnexpectedResponseError",
 ]

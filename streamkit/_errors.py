@@ -21,6 +21,10 @@ __all__ = [
     "TruncatedStreamError",
     "IncompleteStreamError",
     "APIStreamError",
+    "UnexpectedResponseError",
+    "ConnectionLostError",
+    "StreamTimeoutError",
+    "ResumeFailedError",
 ]
 
 _EXCERPT = 80
@@ -180,3 +184,72 @@ class APIStreamError(StreamError):
             f"server error: {detail}", index=index, event_type=event_type, excerpt=excerpt
         )
         self.server_message = message
+
+
+class UnexpectedResponseError(StreamError):
+    """The server answered with a non-2xx status or a content type other than
+    ``text/event-stream``: there is no stream to parse.
+
+    Attributes:
+        status_code: the HTTP status.
+        content_type: the ``Content-Type`` header ("" when absent).
+        body: the start of the body (at most a few KiB).
+        response: the HTTP response object (closed).
+        code, error_type, server_message: from an OpenAI-style JSON error body
+            (``{"error": {"message", "type", "code"}}``), else None.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        content_type: str,
+        body: bytes,
+        response: object = None,
+        code: str | int | None = None,
+        error_type: str | None = None,
+        server_message: str | None = None,
+        index: int | None = None,
+    ) -> None:
+        self.status_code = status_code
+        self.content_type = content_type
+        self.body = body
+        self.response = response
+        self.code = code
+        self.error_type = error_type
+        self.server_message = server_message
+        super().__init__(message, index=index, excerpt=excerpt(body))
+
+
+class ConnectionLostError(StreamError):
+    """The connection broke before the stream's end and was not resumed
+    (resuming was off or impossible). ``partial`` (from the reducing helpers)
+    holds what was folded before; the transport error is ``__cause__``."""
+
+
+class StreamTimeoutError(ConnectionLostError):
+    """No bytes arrived within the read timeout, and the stream was not resumed."""
+
+
+class ResumeFailedError(ConnectionLostError):
+    """The stream dropped and every reconnection attempt failed.
+
+    Attributes:
+        attempts: reconnection attempts made since the last event arrived.
+        last_error: the error of the last attempt (also ``__cause__``), or None
+            when the server kept ending the stream early without an error.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        attempts: int,
+        last_error: BaseException | None,
+        index: int | None = None,
+        event_type: str | None = None,
+    ) -> None:
+        self.attempts = attempts
+        self.last_error = last_error
+        super().__init__(message, index=index, event_type=event_type)

@@ -1,6 +1,7 @@
 """Adapters at the edges: byte sources, iteration, and client integrations."""
 
 from ._events import aiter_events, aiter_frame_events, iter_events, iter_frame_events
+from ._fanout import fan_out
 from ._reduce import areduce, iter_finished, reduce, reducer_for
 from ._sources import (
     AsyncByteSource,
@@ -10,9 +11,17 @@ from ._sources import (
     iter_chunks,
     iter_frames,
 )
+from ._tee import AsyncTee, StreamTee, Tee, TeeErrorMode, atee, tee
 
 __all__ = [
     "AsyncByteSource",
+    "AsyncTee",
+    "StreamTee",
+    "Tee",
+    "TeeErrorMode",
+    "atee",
+    "fan_out",
+    "tee",
     "ByteSource",
     "aiter_chunks",
     "aiter_events",

@@ -4,6 +4,7 @@ together over any sync or async byte source."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Collection, Iterator
+from contextlib import aclosing
 
 from .._decode import API, ErrorMode, Event, EventDecoder
 from .._errors import StreamError
@@ -78,18 +79,21 @@ async def aiter_events(
     sse, dec = _decoders(api, strict, types, errors, decoder, max_event_bytes, max_idle_lines)
     out: list[Event] = []
     feed, decode_into = sse.feed, dec.decode_into
-    async for chunk in aiter_chunks(source):
-        try:
-            decode_into(feed(chunk), out)
-        except StreamError:
+    # aclosing: returning at [DONE] must close the chunk generator now, not
+    # when the garbage collector finds it (trio warns about the latter).
+    async with aclosing(aiter_chunks(source)) as chunks:
+        async for chunk in chunks:
+            try:
+                decode_into(feed(chunk), out)
+            except StreamError:
+                for event in out:
+                    yield event
+                raise
             for event in out:
                 yield event
-            raise
-        for event in out:
-            yield event
-        out.clear()
-        if dec.done and not strict:
-            return
+            out.clear()
+            if dec.done and not strict:
+                return
     decode_into(sse.close(), out)
     for event in out:
         yield event
@@ -133,10 +137,11 @@ async def aiter_frame_events(
 ) -> AsyncIterator[tuple[SSEFrame, Event]]:
     """Async twin of ``iter_frame_events``."""
     sse, dec = _decoders(api, strict, None, errors, decoder, max_event_bytes, max_idle_lines)
-    async for chunk in aiter_chunks(source):
-        for frame in sse.feed(chunk):
-            event = dec.decode(frame)
-            if event is not None:
-                yield frame, event
-        if dec.done and not strict:
-            return
+    async with aclosing(aiter_chunks(source)) as chunks:
+        async for chunk in chunks:
+            for frame in sse.feed(chunk):
+                event = dec.decode(frame)
+                if event is not None:
+                    yield frame, event
+            if dec.done and not strict:
+                return

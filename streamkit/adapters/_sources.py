@@ -6,7 +6,7 @@ These are the only places that read: the decoders below them are sans-IO.
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Iterable, Iterator
 from typing import IO, TypeAlias, cast
 
 from .._sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder, SSEFrame
@@ -78,7 +78,7 @@ def _read_file(fh: IO[bytes], chunk_size: int) -> Iterator[bytes]:
 
 async def aiter_chunks(
     source: AsyncByteSource, chunk_size: int = CHUNK_SIZE
-) -> AsyncIterator[BytesLike]:
+) -> AsyncGenerator[BytesLike, None]:
     """Yield the byte chunks of an async byte source (or of a sync one)."""
     if hasattr(source, "__aiter__"):
         async for chunk in source:

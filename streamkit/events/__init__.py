@@ -11,6 +11,7 @@ from ._common import (
     Done,
     UnknownEvent,
 )
+from ._type import event_type
 
 # --- Chat Completions, Completions, shared ------------------------------- #
 from .chat import (
@@ -112,6 +113,7 @@ from .responses import (
 )
 
 __all__ = [
+    "event_type",
     # Responses API
     "ResponseTopLogProb",
     "ResponseLogProb",
