@@ -1,79 +1,64 @@
-"""The ``streamkit`` command line."""
+"""The ``streamkit`` command line.
+
+Commands (``streamkit COMMAND --help`` for each; FILE may be ``-`` for standard input):
+
+* ``events FILE``: the typed events, one JSON object per line (``--types``, ``--api``);
+* ``reduce FILE``: the final object as JSON (``--verify``: compare the fold with the
+  server's final values);
+* ``text FILE``: the output text as it streams (``--live`` paced at ``--rate`` events/s);
+* ``stats FILE...``: API, events by type, bytes, verdict, usage, integrity (``--json``);
+* ``frames FILE``: the SSE frames, one JSON object per line;
+* ``demo``: a bundled real recording through the whole pipeline, offline.
+
+Errors go to stderr as ``streamkit: <message>``. Exit codes:
+
+===  ====================  ==========================================================
+  0  ``EXIT_OK``           success: the stream completed
+  1  ``EXIT_STREAM_ERROR`` bytes or payloads that cannot be decoded
+  2  ``EXIT_USAGE``        bad arguments, file not found or unreadable
+  3  ``EXIT_INCOMPLETE``   the server stopped early (``max_output_tokens``, ``length``)
+  4  ``EXIT_API_ERROR``    the stream reported an error (``response.failed``, ``error``)
+  5  ``EXIT_TRUNCATED``    the bytes ended before the stream's terminal event
+  6  ``EXIT_DIVERGED``     ``reduce --verify``: the fold differs from the server's values
+130  ``EXIT_INTERRUPTED``  interrupted (Ctrl-C)
+===  ====================  ==========================================================
+
+``reduce`` and ``text`` exit with the code of the stream's verdict (with ``--verify``, a
+divergence gives 6 whatever the verdict); ``events`` exits 4 when the stream carried an
+error event; ``frames`` exits 5 when the bytes end inside an event; ``stats`` exits 0
+when every stream was read, whatever the verdicts. A closed pipe (``| head``) ends a
+command quietly.
+"""
 
 from __future__ import annotations
 
-import argparse
-import json
-import sys
-from collections.abc import Sequence
+from ._cli import (
+    EXIT_API_ERROR,
+    EXIT_CODES,
+    EXIT_DIVERGED,
+    EXIT_INCOMPLETE,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_STREAM_ERROR,
+    EXIT_TRUNCATED,
+    EXIT_USAGE,
+    build_parser,
+    main,
+)
 
-from ._errors import StreamError
-from ._sse import SSEFrame
-from .adapters import iter_frames
-from .data import recording
-
-__all__ = ["main"]
-
-EXIT_OK = 0
-EXIT_STREAM_ERROR = 1
-EXIT_USAGE = 2
-
-
-def _frame_json(index: int, frame: SSEFrame) -> str:
-    record: dict[str, object] = {"index": index, "event": frame.event, "data": frame.text}
-    if frame.id:
-        record["id"] = frame.id
-    if frame.retry is not None:
-        record["retry"] = frame.retry
-    return json.dumps(record, ensure_ascii=False)
-
-
-def _print_frames(source: object) -> int:
-    out = sys.stdout
-    try:
-        for i, frame in enumerate(iter_frames(source)):  # type: ignore[arg-type]
-            out.write(_frame_json(i, frame) + "\n")
-    except StreamError as exc:
-        print(f"streamkit: {exc}", file=sys.stderr)
-        return EXIT_STREAM_ERROR
-    return EXIT_OK
-
-
-def _cmd_frames(args: argparse.Namespace) -> int:
-    return _print_frames(args.file)
-
-
-def _cmd_demo(args: argparse.Namespace) -> int:
-    return _print_frames(recording("responses-text"))
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="streamkit", description="Parse LLM streaming responses (Server-Sent Events)."
-    )
-    sub = parser.add_subparsers(dest="command", required=True)
-    frames = sub.add_parser(
-        "frames", help="print the SSE frames of a recording, one JSON object per line"
-    )
-    frames.add_argument("file", help="an .sse file, or - for standard input")
-    frames.set_defaults(func=_cmd_frames)
-    demo = sub.add_parser("demo", help="print the frames of a bundled real recording")
-    demo.set_defaults(func=_cmd_demo)
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``streamkit`` console script."""
-    args = _parser().parse_args(argv)
-    try:
-        code: int = args.func(args)
-    except BrokenPipeError:
-        return EXIT_OK
-    except OSError as exc:
-        print(f"streamkit: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    return code
-
+__all__ = [
+    "EXIT_API_ERROR",
+    "EXIT_CODES",
+    "EXIT_DIVERGED",
+    "EXIT_INCOMPLETE",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "EXIT_STREAM_ERROR",
+    "EXIT_TRUNCATED",
+    "EXIT_USAGE",
+    "build_parser",
+    "main",
+]
 
 if __name__ == "__main__":
     raise SystemExit(main())

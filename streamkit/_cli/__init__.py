@@ -1,0 +1,110 @@
+"""The implementation of the ``streamkit`` command line (entry point: ``streamkit.cli``).
+
+A command is one function that registers it on the subparsers: it adds its parser
+and sets ``run`` (``Namespace -> exit code``). ``COMMANDS`` lists them in the order
+``--help`` shows; adding a command means writing such a function and listing it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+from .. import __version__
+from ._commands import add_events, add_frames, add_reduce, add_stats, add_text
+from ._common import (
+    EXIT_API_ERROR,
+    EXIT_CODES,
+    EXIT_DIVERGED,
+    EXIT_EPILOG,
+    EXIT_INCOMPLETE,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_STREAM_ERROR,
+    EXIT_TRUNCATED,
+    EXIT_USAGE,
+    UsageError,
+    error,
+)
+from ._demo import add_demo
+from ._replay import add_replay
+
+__all__ = [
+    "COMMANDS",
+    "EXIT_API_ERROR",
+    "EXIT_CODES",
+    "EXIT_DIVERGED",
+    "EXIT_INCOMPLETE",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "EXIT_STREAM_ERROR",
+    "EXIT_TRUNCATED",
+    "EXIT_USAGE",
+    "Register",
+    "build_parser",
+    "main",
+]
+
+#: A command: registers its parser on the subparsers of ``streamkit``.
+Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
+
+#: The commands, in the order ``streamkit --help`` lists them.
+COMMANDS: list[Register] = [
+    add_events,
+    add_reduce,
+    add_text,
+    add_stats,
+    add_frames,
+    add_replay,
+    add_demo,
+]
+
+
+def build_parser(commands: Sequence[Register] = COMMANDS) -> argparse.ArgumentParser:
+    """The ``streamkit`` argument parser, with one subcommand per registered command."""
+    parser = argparse.ArgumentParser(
+        prog="streamkit",
+        description="Turn recorded LLM streaming responses (Server-Sent Events of the\n"
+        "OpenAI Responses API, Chat Completions and legacy Completions) into typed\n"
+        "events, final objects, text and statistics. FILE may be - for standard input.",
+        epilog=EXIT_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"streamkit {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for register in commands:
+        register(sub)
+    return parser
+
+
+def _quiet_broken_pipe() -> None:
+    # The reader went away (`| head`): point stdout at /dev/null so the flush at
+    # interpreter exit does not raise (and print) BrokenPipeError again.
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # no real file descriptor (captured)
+        pass
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``streamkit`` command line; return the exit code (see ``EXIT_CODES``)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version, or a usage error argparse printed
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    try:
+        code: int = args.run(args)
+    except UsageError as exc:
+        error(str(exc))
+        return EXIT_USAGE
+    except BrokenPipeError:
+        _quiet_broken_pipe()
+        return EXIT_OK
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return code

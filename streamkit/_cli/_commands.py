@@ -1,0 +1,555 @@
+"""The stream commands: ``frames``, ``events``, ``reduce``, ``text`` and ``stats``.
+
+Each command is a ``add_<name>(subparsers)`` function that declares its parser and
+sets ``run`` to the function that carries it out and returns the exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import IO, Any
+
+import msgspec
+
+from .._decode import Event
+from .._errors import StreamError
+from .._sse import SSEDecoder, SSEFrame
+from ..adapters import iter_events, iter_frames
+from ..events import ChatCompletionChunk, CompletionChunk, Done, UnknownEvent
+from ..events.responses import ResponseTextDeltaEvent, ResponseTextDoneEvent
+from ._common import (
+    EXIT_API_ERROR,
+    EXIT_EPILOG,
+    EXIT_OK,
+    EXIT_STREAM_ERROR,
+    EXIT_TRUNCATED,
+    EXIT_USAGE,
+    Pacer,
+    Style,
+    UsageError,
+    add_api_option,
+    error,
+    flush_stdout,
+    is_tty,
+    note,
+    open_input,
+    write_bytes,
+)
+from ._pipeline import (
+    ERROR_EVENTS,
+    Outcome,
+    error_text,
+    event_type,
+    run,
+    verdict_exit,
+    verdict_text,
+)
+
+__all__ = [
+    "DEFAULT_RATE",
+    "TextPrinter",
+    "add_events",
+    "add_frames",
+    "add_reduce",
+    "add_stats",
+    "add_text",
+    "format_table",
+    "stats_record",
+]
+
+#: Default pace of ``text --live``, in events per second (about the token rate of a
+#: fast chat model, as most events of a text stream carry one token).
+DEFAULT_RATE = 60.0
+
+#: Integrity findings printed on stderr by ``reduce`` and ``text``; a badly broken
+#: stream can have one per event, which would bury everything else.
+_MAX_WARNINGS = 5
+
+_FILE_HELP = "a recorded stream (.sse file), or - for standard input"
+
+
+def _add(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    summary: str,
+    description: str,
+) -> argparse.ArgumentParser:
+    return sub.add_parser(
+        name,
+        help=summary,
+        description=description,
+        epilog=EXIT_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
+# --------------------------------------------------------------------------- #
+# frames
+# --------------------------------------------------------------------------- #
+
+
+def add_frames(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register ``streamkit frames``."""
+    parser = _add(
+        sub,
+        "frames",
+        "print the SSE frames of a stream, one JSON object per line",
+        "Print the Server-Sent Events frames of a stream, one JSON object per line:\n"
+        '{"index", "event", "data"} plus "id" and "retry" when set. Exits 5 when the\n'
+        "bytes end inside an event (the spec drops that event).",
+    )
+    parser.add_argument("file", help=_FILE_HELP)
+    parser.set_defaults(run=_frames)
+
+
+def _frame_json(index: int, frame: SSEFrame) -> str:
+    record: dict[str, object] = {"index": index, "event": frame.event, "data": frame.text}
+    if frame.id:
+        record["id"] = frame.id
+    if frame.retry is not None:
+        record["retry"] = frame.retry
+    return json.dumps(record, ensure_ascii=False)
+
+
+def _frames(args: argparse.Namespace) -> int:
+    source = open_input(args.file)
+    decoder = SSEDecoder()
+    out = sys.stdout
+    chunks = source.chunks(progress=not is_tty(out), before_read=out.flush)
+    try:
+        for i, frame in enumerate(iter_frames(chunks, decoder=decoder)):
+            out.write(_frame_json(i, frame) + "\n")
+    except StreamError as exc:
+        error(str(exc))
+        return EXIT_STREAM_ERROR
+    finally:
+        chunks.close()
+    if decoder.truncated:
+        note("stream truncated: the bytes ended inside an event")
+        return EXIT_TRUNCATED
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- #
+# events
+# --------------------------------------------------------------------------- #
+
+
+def add_events(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register ``streamkit events``."""
+    parser = _add(
+        sub,
+        "events",
+        "print the typed events of a stream, one JSON object per line",
+        "Print the typed events of a stream, one JSON object per line: each event as\n"
+        "streamkit decoded it (fields it does not know are left out). An event of an\n"
+        'unknown type is printed as its raw payload, and "data: [DONE]" as\n'
+        '{"type":"[DONE]"}. Error events are printed like the others; the command\n'
+        "then exits 4.",
+    )
+    parser.add_argument("file", help=_FILE_HELP)
+    parser.add_argument(
+        "--types",
+        metavar="A,B",
+        help="print only these event types (comma-separated): Responses types such as "
+        "response.output_text.delta, or chat.completion.chunk, text_completion, error, [DONE]",
+    )
+    add_api_option(parser)
+    parser.set_defaults(run=_events)
+
+
+_DONE_LINE = b'{"type":"[DONE]"}\n'
+
+
+def _event_line(event: Event, encoder: msgspec.json.Encoder) -> bytes:
+    if isinstance(event, UnknownEvent):
+        raw = event.raw
+        # A payload sent on several data lines keeps its line breaks: re-encode it
+        # compactly so every event stays on one line.
+        if b"\n" in raw or b"\r" in raw:
+            raw = msgspec.json.format(raw, indent=0)
+        return raw + b"\n"
+    if isinstance(event, Done):
+        return _DONE_LINE
+    return encoder.encode(event) + b"\n"
+
+
+def _events(args: argparse.Namespace) -> int:
+    types = {t.strip() for t in args.types.split(",") if t.strip()} if args.types else None
+    source = open_input(args.file)
+    encoder = msgspec.json.Encoder()
+    pending: list[bytes] = []
+
+    def drain() -> None:
+        # Called before every read: what the bytes so far produced goes out first.
+        if pending:
+            write_bytes(b"".join(pending))
+            pending.clear()
+        flush_stdout()
+
+    chunks = source.chunks(progress=not is_tty(sys.stdout), before_read=drain)
+    saw_error = False
+    try:
+        for event in iter_events(chunks, args.api, errors="yield"):
+            if isinstance(event, ERROR_EVENTS):
+                saw_error = True
+            if types is None or event_type(event) in types:
+                pending.append(_event_line(event, encoder))
+    except StreamError as exc:
+        drain()
+        error(str(exc))
+        return EXIT_STREAM_ERROR
+    finally:
+        chunks.close()
+    drain()
+    return EXIT_API_ERROR if saw_error else EXIT_OK
+
+
+# --------------------------------------------------------------------------- #
+# reduce
+# --------------------------------------------------------------------------- #
+
+
+def add_reduce(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register ``streamkit reduce``."""
+    parser = _add(
+        sub,
+        "reduce",
+        "fold a stream into its final object and print it as JSON",
+        "Fold a stream into its final object (Response, ChatCompletion or Completion)\n"
+        "and print it as one line of JSON. The exit code tells how the stream ended;\n"
+        "the object is printed in every case (after a stream error: the object reduced\n"
+        "before it), with a note on stderr when the stream did not complete.",
+    )
+    parser.add_argument("file", help=_FILE_HELP)
+    parser.add_argument(
+        "--verify",
+        action="store_true",
+        help="compare the fold with the server's final values (Responses) and list every "
+        "divergence on stderr; exit 6 when there is one",
+    )
+    add_api_option(parser)
+    parser.set_defaults(run=_reduce)
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _report(outcome: Outcome, *, verify: bool) -> int:
+    """Report the end of a fold on stderr and return the exit code."""
+    for issue in outcome.integrity[:_MAX_WARNINGS]:
+        note(f"warning: {issue}")
+    if len(outcome.integrity) > _MAX_WARNINGS:
+        more = len(outcome.integrity) - _MAX_WARNINGS
+        note(f"warning: {more} more integrity findings (streamkit stats --json lists them all)")
+    if outcome.error is not None:
+        error(str(outcome.error))
+        return EXIT_STREAM_ERROR
+    if verify:
+        if outcome.api != "responses":
+            note(f"--verify compares Responses streams only; this is a {outcome.api} stream")
+        for d in outcome.divergences:
+            error(f"divergence at {d.path}: fold {_short(d.fold)} != server {_short(d.server)}")
+    if outcome.status != "completed":
+        note(verdict_text(outcome))
+    return verdict_exit(outcome, verify=verify)
+
+
+def _reduce(args: argparse.Namespace) -> int:
+    source = open_input(args.file)
+    chunks = source.chunks()
+    try:
+        outcome = run(chunks, args.api, verify=args.verify)
+    finally:
+        chunks.close()
+    write_bytes(msgspec.json.encode(outcome.result) + b"\n")
+    flush_stdout()
+    return _report(outcome, verify=args.verify)
+
+
+# --------------------------------------------------------------------------- #
+# text
+# --------------------------------------------------------------------------- #
+
+
+def add_text(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register ``streamkit text``."""
+    parser = _add(
+        sub,
+        "text",
+        "print the output text of a stream as it streams",
+        "Print the output text as it streams: the Responses output_text deltas, the\n"
+        "content deltas of one Chat choice, or the text of one Completions choice,\n"
+        "followed by a newline. The exit code tells how the stream ended.\n"
+        "With --live the events are replayed at --rate events per second (recordings\n"
+        "carry no timestamps), each piece of text written and flushed as it comes.",
+    )
+    parser.add_argument("file", help=_FILE_HELP)
+    parser.add_argument(
+        "--live", action="store_true", help="replay the stream paced at --rate events/s"
+    )
+    parser.add_argument(
+        "--rate",
+        type=_positive_rate,
+        default=DEFAULT_RATE,
+        metavar="N",
+        help=f"events per second with --live (default: {DEFAULT_RATE:g})",
+    )
+    parser.add_argument(
+        "--choice",
+        type=int,
+        default=0,
+        metavar="I",
+        help="Chat / Completions: the choice to print (default: 0)",
+    )
+    add_api_option(parser)
+    parser.set_defaults(run=_text)
+
+
+def _positive_rate(text: str) -> float:
+    try:
+        rate = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not rate > 0 or rate == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number of events/s: {text!r}")
+    return rate
+
+
+class TextPrinter:
+    """Writes the output text of a stream as its events arrive.
+
+    Prints what ``streamkit.OutputText`` collects: Responses ``output_text`` deltas
+    (and, when a ``.done`` event carries more than its deltas did, the rest), or
+    the content of one Chat / Completions choice. With a ``Pacer`` every event
+    waits its turn and every write is flushed.
+    """
+
+    __slots__ = ("_choice", "_last", "_out", "_pacer", "_printed", "wrote")
+
+    def __init__(self, out: IO[str], *, choice: int = 0, pacer: Pacer | None = None) -> None:
+        self._out = out
+        self._choice = choice
+        self._pacer = pacer
+        # (output_index, content_index) -> the pieces printed for that part.
+        self._printed: dict[tuple[int, int], list[str]] = {}
+        self._last = ""
+        #: Whether any text was written.
+        self.wrote = False
+
+    def __call__(self, event: Event) -> None:
+        """Print the text of one event (after waiting for its turn, when paced)."""
+        if self._pacer is not None:
+            self._pacer.wait()
+        if isinstance(event, ResponseTextDeltaEvent):
+            key = (event.output_index, event.content_index)
+            self._printed.setdefault(key, []).append(event.delta)
+            self._write(event.delta)
+        elif isinstance(event, ResponseTextDoneEvent):
+            pieces = self._printed.setdefault((event.output_index, event.content_index), [])
+            so_far = "".join(pieces)
+            if len(event.text) > len(so_far) and event.text.startswith(so_far):
+                pieces.append(event.text[len(so_far) :])
+                self._write(pieces[-1])
+        elif isinstance(event, ChatCompletionChunk):
+            for choice in event.choices:
+                content = getattr(choice.delta, "content", None)
+                if choice.index == self._choice and isinstance(content, str):
+                    self._write(content)
+        elif isinstance(event, CompletionChunk):
+            for completion in event.choices:
+                if completion.index == self._choice and isinstance(completion.text, str):
+                    self._write(completion.text)
+
+    def _write(self, text: str) -> None:
+        if not text:
+            return
+        self._out.write(text)
+        self._last = text
+        self.wrote = True
+        if self._pacer is not None:
+            self._out.flush()
+
+    def end(self) -> None:
+        """End the text with a newline (unless it ended with one)."""
+        if self.wrote and not self._last.endswith("\n"):
+            self._out.write("\n")
+        self._out.flush()
+
+
+def _text(args: argparse.Namespace) -> int:
+    source = open_input(args.file)
+    out = sys.stdout
+    printer = TextPrinter(out, choice=args.choice, pacer=Pacer(args.rate) if args.live else None)
+    chunks = source.chunks(progress=not is_tty(out), before_read=out.flush)
+    try:
+        outcome = run(chunks, args.api, on_event=printer)
+    finally:
+        chunks.close()
+    printer.end()
+    return _report(outcome, verify=False)
+
+
+# --------------------------------------------------------------------------- #
+# stats
+# --------------------------------------------------------------------------- #
+
+
+def add_stats(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register ``streamkit stats``."""
+    parser = _add(
+        sub,
+        "stats",
+        "summarize streams: API, events by type, bytes, verdict, usage, integrity",
+        "Summarize each stream: its API, size, events (and events by type), verdict,\n"
+        "token usage and integrity findings (Responses: gaps, duplicates and\n"
+        "reorderings of sequence_number; Chat/Completions: impossible indices).\n"
+        "Prints aligned tables (also when stdout is not a terminal; colour only on a\n"
+        "terminal) or, with --json, one JSON array with an object per stream.\n"
+        "Exits 0 when every stream was read, whatever the verdicts; 1 when a stream\n"
+        "could not be decoded; 2 when a file could not be opened (the others are\n"
+        "still summarized).",
+    )
+    parser.add_argument("files", nargs="+", metavar="FILE", help=_FILE_HELP)
+    parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    add_api_option(parser)
+    parser.set_defaults(run=_stats)
+
+
+def stats_record(name: str, outcome: Outcome) -> dict[str, Any]:
+    """The ``stats --json`` object of one stream."""
+    verdict = outcome.result.verdict
+    usage: Any = outcome.result.usage
+    return {
+        "file": name,
+        "api": outcome.api,
+        "bytes": outcome.bytes,
+        "events": outcome.events,
+        "events_by_type": outcome.counts,
+        "verdict": {
+            "status": outcome.status,
+            "reason": verdict.reason if verdict else None,
+            "error": error_text(verdict.error) if verdict and verdict.error else None,
+            "last_sequence_number": verdict.last_sequence_number if verdict else None,
+        },
+        "usage": None if usage is None or usage is msgspec.UNSET else msgspec.to_builtins(usage),
+        "integrity": outcome.integrity,
+        "sequence_issues": outcome.sequence_issues,
+        "error": str(outcome.error) if outcome.error else None,
+    }
+
+
+def _stats(args: argparse.Namespace) -> int:
+    records: list[dict[str, Any]] = []
+    code = EXIT_OK
+    for name in args.files:
+        try:
+            source = open_input(name)
+        except UsageError as exc:
+            error(str(exc))
+            code = EXIT_USAGE
+            continue
+        chunks = source.chunks(progress=True)
+        try:
+            outcome = run(chunks, args.api)
+        finally:
+            chunks.close()
+        if outcome.error is not None:
+            error(f"{source.name}: {outcome.error}")
+            if code == EXIT_OK:
+                code = EXIT_STREAM_ERROR
+        records.append(stats_record(source.name, outcome))
+    if args.json:
+        write_bytes(msgspec.json.format(msgspec.json.encode(records), indent=2) + b"\n")
+    elif records:
+        sys.stdout.write(_stats_tables(records, Style(sys.stdout)))
+    return code
+
+
+def _integrity_summary(record: dict[str, Any]) -> str:
+    issues = record["sequence_issues"]
+    if issues:
+        kinds: dict[str, int] = {}
+        for issue in issues:
+            kinds[issue["kind"]] = kinds.get(issue["kind"], 0) + 1
+        return ", ".join(f"{n} {kind}{'s' if n > 1 else ''}" for kind, n in kinds.items())
+    n = len(record["integrity"])
+    return f"{n} issue{'s' if n > 1 else ''}" if n else "ok"
+
+
+def _stats_tables(records: list[dict[str, Any]], style: Style) -> str:
+    header = ["FILE", "API", "BYTES", "EVENTS", "VERDICT", "IN", "OUT", "TOTAL", "INTEGRITY"]
+    rows: list[list[str]] = []
+    for r in records:
+        usage = _usage_of(r)
+        status = "error" if r["error"] else r["verdict"]["status"]
+        rows.append(
+            [
+                r["file"],
+                r["api"],
+                f"{r['bytes']:,}",
+                f"{r['events']:,}",
+                status,
+                *(f"{usage[k]:,}" if usage else "-" for k in ("input", "output", "total")),
+                _integrity_summary(r),
+            ]
+        )
+    right = {2, 3, 5, 6, 7}
+    paint = {4: style.status}
+    parts = [format_table(header, rows, right=right, paint=paint, style=style)]
+    type_rows: list[list[str]] = []
+    for r in records:
+        ordered = sorted(r["events_by_type"].items(), key=lambda kv: (-kv[1], kv[0]))
+        for i, (name, count) in enumerate(ordered):
+            type_rows.append([r["file"] if i == 0 else "", name, f"{count:,}"])
+    if type_rows:
+        parts.append(
+            format_table(["FILE", "EVENT TYPE", "COUNT"], type_rows, right={2}, style=style)
+        )
+    return "\n".join(parts)
+
+
+def _usage_of(record: dict[str, Any]) -> dict[str, int] | None:
+    usage = record["usage"]
+    if not isinstance(usage, dict):
+        return None
+    if "input_tokens" in usage:
+        keys = ("input_tokens", "output_tokens", "total_tokens")
+    else:
+        keys = ("prompt_tokens", "completion_tokens", "total_tokens")
+    values = [usage.get(k) for k in keys]
+    if not all(isinstance(v, int) for v in values):
+        return None
+    return dict(zip(("input", "output", "total"), values, strict=True))  # type: ignore[arg-type]
+
+
+def format_table(
+    header: list[str],
+    rows: list[list[str]],
+    *,
+    right: set[int] | frozenset[int] = frozenset(),
+    paint: dict[int, Any] | None = None,
+    style: Style,
+) -> str:
+    """An aligned text table: columns padded to their widest cell (``right``: the
+    right-aligned columns); colour (``paint``: column -> function) is applied after
+    padding so escape codes never disturb the alignment."""
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    paint = paint or {}
+
+    def line(cells: list[str], head: bool) -> str:
+        out = []
+        for i, cell in enumerate(cells):
+            padded = cell.rjust(widths[i]) if i in right else cell.ljust(widths[i])
+            if head:
+                padded = style.bold(padded)
+            elif i in paint:
+                padded = padded.replace(cell, paint[i](cell), 1) if cell else padded
+            out.append(padded)
+        return "  ".join(out).rstrip() + "\n"
+
+    return line(header, True) + "".join(line(row, False) for row in rows)

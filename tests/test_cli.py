@@ -1,0 +1,669 @@
+"""The ``streamkit`` command line: every command on every shared recording, checked
+against the library; stdin and pipes; exit codes; help; colour, progress and pacing."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import pytest
+from helpers import REPO, recording_ids, recording_paths
+
+import streamkit
+from streamkit import cli
+from streamkit._cli import COMMANDS as COMMAND_REGISTRY
+from streamkit._cli import _common, build_parser
+from streamkit.data import RECORDINGS, recording, recording_file, recordings
+from streamkit.events import (
+    ChatCompletionChunk,
+    CompletionChunk,
+    ResponseErrorEvent,
+    ResponseFailedEvent,
+    StreamErrorEvent,
+)
+
+PATHS = recording_paths()
+IDS = recording_ids(PATHS)
+COMMANDS = ["events", "reduce", "text", "stats", "frames", "replay", "demo"]
+
+# The documented verdict -> exit code table, restated independently of the CLI.
+VERDICT_CODES = {"completed": 0, "incomplete": 3, "failed": 4, "errored": 4, "truncated": 5}
+
+
+@pytest.fixture(autouse=True)
+def _plain_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = cli.main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def type_name(event: Any) -> str:
+    """Event type names as the CLI documents them, derived here from the payloads."""
+    if isinstance(event, streamkit.UnknownEvent):
+        return event.type
+    if isinstance(event, streamkit.Done):
+        return "[DONE]"
+    if isinstance(event, StreamErrorEvent):
+        return "error"
+    if isinstance(event, ChatCompletionChunk):
+        return "chat.completion.chunk"
+    if isinstance(event, CompletionChunk):
+        return "text_completion"
+    return str(msgspec.to_builtins(event)["type"])
+
+
+def expected_text(path: Path | bytes) -> str:
+    text = streamkit.OutputText().feed(streamkit.iter_events(path, errors="yield"))
+    return text + "\n" if text and not text.endswith("\n") else text
+
+
+def split_lines(out: str) -> list[str]:
+    """Output lines (only LF ends a line: str.splitlines also splits on U+2028...)."""
+    assert out == "" or out.endswith("\n")
+    return out.split("\n")[:-1]
+
+
+def cut(data: bytes, at: int) -> bytes:
+    """The first ``at`` bytes of a stream, cut inside an event."""
+    return data[:at]
+
+
+# --------------------------------------------------------------------------- #
+# Every command on every recording
+# --------------------------------------------------------------------------- #
+
+needs_recordings = pytest.mark.skipif(not PATHS, reason="shared recordings not present")
+
+
+@needs_recordings
+@pytest.mark.parametrize("path", PATHS, ids=IDS)
+def test_events_match_library(path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    events = list(streamkit.iter_events(path, errors="yield"))
+    code, out, err = run_cli(capsys, "events", str(path))
+    lines = split_lines(out)
+    assert len(lines) == len(events)
+    for line, event in zip(lines, events, strict=True):
+        if isinstance(event, streamkit.UnknownEvent):
+            assert json.loads(line) == json.loads(event.raw)
+        elif isinstance(event, streamkit.Done):
+            assert json.loads(line) == {"type": "[DONE]"}
+        else:
+            assert msgspec.json.decode(line, type=type(event)) == event
+    has_error = any(
+        isinstance(e, ResponseErrorEvent | ResponseFailedEvent | StreamErrorEvent) for e in events
+    )
+    assert code == (4 if has_error else 0)
+    assert err == ""
+
+
+@needs_recordings
+@pytest.mark.parametrize("path", PATHS, ids=IDS)
+def test_reduce_matches_library(path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    final = streamkit.reduce(path)
+    assert final.verdict is not None
+    code, out, err = run_cli(capsys, "reduce", str(path))
+    assert out.encode() == msgspec.json.encode(final) + b"\n"
+    assert code == VERDICT_CODES[final.verdict.status]
+    assert (err == "") == (final.verdict.status == "completed")
+
+
+@needs_recordings
+@pytest.mark.parametrize("path", PATHS, ids=IDS)
+def test_reduce_verify_on_recordings(path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    reducer = streamkit.ResponseReducer(verify=True, sequence_policy="ignore")
+    final = streamkit.reduce(path)
+    assert final.verdict is not None
+    if path.parent.name == "responses":
+        reducer.feed(streamkit.iter_events(path, errors="yield"))
+    code, out, err = run_cli(capsys, "reduce", "--verify", str(path))
+    assert out.encode() == msgspec.json.encode(final) + b"\n"
+    assert code == (6 if reducer.divergences else VERDICT_CODES[final.verdict.status])
+    assert "divergence" not in err or reducer.divergences
+    if path.parent.name == "chat":
+        assert "compares Responses streams only" in err
+
+
+@needs_recordings
+@pytest.mark.parametrize("path", PATHS, ids=IDS)
+def test_text_matches_output_text(path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    final = streamkit.reduce(path)
+    assert final.verdict is not None
+    code, out, _ = run_cli(capsys, "text", str(path))
+    assert out == expected_text(path)
+    assert code == VERDICT_CODES[final.verdict.status]
+
+
+@needs_recordings
+@pytest.mark.parametrize("path", PATHS, ids=IDS)
+def test_stats_json_matches_library(path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    events = list(streamkit.iter_events(path, errors="yield"))
+    final = streamkit.reduce(path)
+    assert final.verdict is not None
+    code, out, err = run_cli(capsys, "stats", "--json", str(path))
+    assert code == 0 and err == ""
+    (record,) = json.loads(out)
+    assert record["file"] == str(path)
+    assert record["api"] == path.parent.name
+    assert record["bytes"] == path.stat().st_size
+    assert record["events"] == len(events)
+    assert record["events_by_type"] == dict(Counter(type_name(e) for e in events))
+    assert record["verdict"]["status"] == final.verdict.status
+    assert record["verdict"]["reason"] == final.verdict.reason
+    assert record["verdict"]["last_sequence_number"] == final.verdict.last_sequence_number
+    usage = final.usage
+    assert record["usage"] == (
+        None if usage is None or usage is msgspec.UNSET else msgspec.to_builtins(usage)
+    )
+    assert record["integrity"] == [] and record["sequence_issues"] == []
+    assert record["error"] is None
+
+
+@needs_recordings
+@pytest.mark.parametrize("path", PATHS, ids=IDS)
+def test_frames_match_library(path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    frames = list(streamkit.iter_frames(path))
+    code, out, err = run_cli(capsys, "frames", str(path))
+    records = [json.loads(line) for line in split_lines(out)]
+    assert code == 0 and err == ""
+    assert [r["index"] for r in records] == list(range(len(frames)))
+    assert [(r["event"], r["data"]) for r in records] == [(f.event, f.text) for f in frames]
+
+
+@needs_recordings
+def test_stats_table_of_all_recordings(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_cli(capsys, "stats", *map(str, PATHS))
+    assert code == 0 and err == ""
+    assert "\x1b[" not in out  # not a terminal: no colour
+    summary, by_type = out.split("\n\n")
+    lines = summary.splitlines()
+    assert lines[0].split() == [
+        *("FILE", "API", "BYTES", "EVENTS", "VERDICT", "IN", "OUT", "TOTAL", "INTEGRITY")
+    ]
+    assert len(lines) == 1 + len(PATHS)
+    # Aligned: the API column starts at the same offset on every line.
+    offsets = {line.index(" responses ") if " responses " in line else None for line in lines}
+    offsets.discard(None)
+    assert len(offsets) == 1
+    assert by_type.splitlines()[0].split() == ["FILE", "EVENT", "TYPE", "COUNT"]
+    statuses = Counter(line.split()[4] for line in lines[1:])
+    expected = Counter(v.status for p in PATHS if (v := streamkit.reduce(p).verdict) is not None)
+    assert statuses == expected
+
+
+# --------------------------------------------------------------------------- #
+# Bundled recordings and their commands
+# --------------------------------------------------------------------------- #
+
+
+@pytest.mark.parametrize("name", sorted(RECORDINGS))
+def test_bundled_recordings_through_every_command(
+    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / f"{name}.sse"
+    path.write_bytes(recording(name))
+    final = streamkit.reduce(path)
+    assert final.verdict is not None and final.verdict.ok
+    assert run_cli(capsys, "reduce", str(path))[1].encode() == msgspec.json.encode(final) + b"\n"
+    assert run_cli(capsys, "text", str(path))[1] == expected_text(path)
+    assert run_cli(capsys, "events", str(path))[0] == 0
+    assert run_cli(capsys, "frames", str(path))[0] == 0
+
+
+def test_bundled_recordings_are_listed_and_documented() -> None:
+    assert recordings() == sorted(RECORDINGS)
+    assert {"responses-text", "responses-tools", "responses-reasoning"} <= set(recordings())
+    assert {"chat-text", "chat-tools"} <= set(recordings())
+    provenance = (REPO / "streamkit" / "data" / "PROVENANCE.md").read_text()
+    for name, filename in RECORDINGS.items():
+        assert recording_file(name).name == filename
+        assert f"`{filename}`" in provenance
+    with pytest.raises(KeyError, match="no bundled recording"):
+        recording("nope")
+
+
+@needs_recordings
+@pytest.mark.parametrize("name", sorted(RECORDINGS))
+def test_bundled_recordings_are_byte_exact_shared_ones(name: str) -> None:
+    data = recording(name)
+    assert any(p.read_bytes() == data for p in PATHS)
+    if name != "responses-text":
+        assert len(data) < 30_000
+
+
+def test_bundled_recordings_cover_tools_reasoning_and_chat() -> None:
+    tools = streamkit.reduce(recording("responses-tools"))
+    assert "function_call" in {msgspec.to_builtins(item)["type"] for item in tools.output}
+    reasoning = streamkit.reduce(recording("responses-reasoning"))
+    assert "reasoning" in {msgspec.to_builtins(item)["type"] for item in reasoning.output}
+    chat_tools = streamkit.reduce(recording("chat-tools"))
+    assert isinstance(chat_tools, streamkit.ChatCompletion)
+    calls = chat_tools.choices[0].message.tool_calls
+    assert isinstance(calls, list) and len(calls) == 2
+    chat_text = streamkit.reduce(recording("chat-text"))
+    assert isinstance(chat_text, streamkit.ChatCompletion)
+    assert chat_text.choices[0].message.content
+
+
+# --------------------------------------------------------------------------- #
+# events options
+# --------------------------------------------------------------------------- #
+
+
+def test_events_types_filter(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "s.sse"
+    path.write_bytes(recording("responses-tools"))
+    wanted = {"response.output_text.delta", "response.completed"}
+    code, out, _ = run_cli(capsys, "events", "--types", ",".join(sorted(wanted)), str(path))
+    types = [json.loads(line)["type"] for line in split_lines(out)]
+    expected = [type_name(e) for e in streamkit.iter_events(path) if type_name(e) in wanted]
+    assert code == 0 and types == expected and set(types) == wanted
+
+
+def test_events_unknown_and_done(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    first = recording("responses-text").split(b"\n\n")[0] + b"\n\n"
+    body = first + b'data: {"type":"response.future_thing",\ndata: "x": 1}\n\n'
+    path = tmp_path / "u.sse"
+    path.write_bytes(body)
+    code, out, _ = run_cli(capsys, "events", str(path))
+    lines = split_lines(out)
+    assert code == 0 and len(lines) == 2
+    # The unknown event's payload, kept on one line.
+    assert json.loads(lines[1]) == {"type": "response.future_thing", "x": 1}
+
+    chat = tmp_path / "c.sse"
+    chat.write_bytes(recording("chat-text"))
+    code, out, _ = run_cli(capsys, "events", "--types", "[DONE]", str(chat))
+    assert code == 0 and out == '{"type":"[DONE]"}\n'
+
+
+def test_events_api_override(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "s.sse"
+    path.write_bytes(recording("responses-text"))
+    code, out, _ = run_cli(capsys, "events", "--api", "responses", str(path))
+    assert code == 0 and len(split_lines(out)) == len(list(streamkit.iter_events(path)))
+    code, _, err = run_cli(capsys, "events", "--api", "chat", str(path))
+    assert code == cli.EXIT_STREAM_ERROR
+    assert err.startswith("streamkit: ") and "event #0" in err
+
+
+# --------------------------------------------------------------------------- #
+# stdin and pipes
+# --------------------------------------------------------------------------- #
+
+
+@pytest.mark.parametrize("wrap", [True, False], ids=["text-stdin", "binary-stdin"])
+def test_stdin(wrap: bool, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
+    data = recording("chat-tools")
+
+    def stdin() -> Any:
+        raw = io.BytesIO(data)
+        return io.TextIOWrapper(raw) if wrap else raw
+
+    monkeypatch.setattr(sys, "stdin", stdin())
+    code, out, _ = run_cli(capsys, "reduce", "-")
+    assert code == 0 and out.encode() == msgspec.json.encode(streamkit.reduce(data)) + b"\n"
+    monkeypatch.setattr(sys, "stdin", stdin())
+    code, out, _ = run_cli(capsys, "events", "-")
+    assert code == 0 and len(split_lines(out)) == len(list(streamkit.iter_events(data)))
+    monkeypatch.setattr(sys, "stdin", stdin())
+    code, out, _ = run_cli(capsys, "stats", "--json", "-")
+    assert code == 0 and json.loads(out)[0]["file"] == "<stdin>"
+
+
+def _streamkit(*args: str) -> list[str]:
+    return [sys.executable, "-m", "streamkit.cli", *args]
+
+
+def test_pipe_to_head_is_quiet(tmp_path: Path) -> None:
+    # Far more output than a pipe buffer holds, so the writer meets the closed pipe.
+    big = tmp_path / "big.sse"
+    big.write_bytes(recording("responses-text") * 8)
+    with big.open("rb") as stdin:
+        producer = subprocess.Popen(
+            _streamkit("events", "-"), stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        assert producer.stdout is not None
+        head = subprocess.run(
+            ["head", "-n", "1"], stdin=producer.stdout, capture_output=True, check=True
+        )
+        producer.stdout.close()
+        _, err = producer.communicate(timeout=60)
+    first = json.loads(head.stdout)
+    assert first["type"] == "response.created"
+    assert err == b""
+    assert producer.returncode == 0
+
+
+def test_pipe_output_matches_in_process(capsys: pytest.CaptureFixture[str], tmp_path: Path):
+    path = tmp_path / "s.sse"
+    path.write_bytes(recording("responses-tools"))
+    done = subprocess.run(
+        _streamkit("text", "-"), input=path.read_bytes(), capture_output=True, check=False
+    )
+    assert done.returncode == 0 and done.stderr == b""
+    assert done.stdout.decode() == run_cli(capsys, "text", str(path))[1]
+
+
+# --------------------------------------------------------------------------- #
+# Exit codes
+# --------------------------------------------------------------------------- #
+
+
+@pytest.mark.parametrize("command", ["events", "reduce", "text", "stats", "frames"])
+def test_missing_file(command: str, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    missing = tmp_path / "missing.sse"
+    code, out, err = run_cli(capsys, command, str(missing))
+    assert code == cli.EXIT_USAGE == 2
+    assert out == ""
+    assert err == f"streamkit: cannot open {missing}: No such file or directory\n"
+
+
+def test_stats_goes_on_after_a_missing_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = tmp_path / "good.sse"
+    good.write_bytes(recording("chat-text"))
+    code, out, err = run_cli(capsys, "stats", "--json", str(tmp_path / "nope.sse"), str(good))
+    assert code == 2 and "cannot open" in err
+    assert [r["file"] for r in json.loads(out)] == [str(good)]
+
+
+def corrupt(data: bytes) -> bytes:
+    """The stream with its third payload replaced by invalid JSON."""
+    frames = data.split(b"\n\n")
+    frames[2] = b'data: {"type": "response.output_text.delta", "delta": oops'
+    return b"\n\n".join(frames)
+
+
+@pytest.mark.parametrize("command", ["events", "reduce", "text"])
+def test_corrupt_stream(command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "bad.sse"
+    path.write_bytes(corrupt(recording("responses-text")))
+    code, out, err = run_cli(capsys, command, str(path))
+    assert code == cli.EXIT_STREAM_ERROR == 1
+    assert err.startswith("streamkit: event #2")
+    assert "invalid JSON" in err
+    if command == "events":  # the events before the error were printed
+        assert len(split_lines(out)) == 2
+    if command == "reduce":  # and the object reduced before it
+        assert json.loads(out)["id"].startswith("resp_")
+
+
+def test_corrupt_stream_in_stats(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "bad.sse"
+    path.write_bytes(corrupt(recording("responses-text")))
+    code, out, err = run_cli(capsys, "stats", "--json", str(path))
+    assert code == 1 and "event #2" in err
+    (record,) = json.loads(out)
+    assert record["events"] == 2 and "invalid JSON" in record["error"]
+    code, out, _ = run_cli(capsys, "stats", str(path))
+    assert code == 1 and " error " in split_lines(out)[1]
+
+
+@pytest.mark.parametrize("name", ["responses-text", "chat-text"])
+@pytest.mark.parametrize("command", ["reduce", "text"])
+def test_truncated_stream(
+    name: str, command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = recording(name)
+    path = tmp_path / "cut.sse"
+    path.write_bytes(cut(data, len(data) // 2))
+    assert streamkit.reduce(path).verdict == streamkit.reduce(cut(data, len(data) // 2)).verdict
+    code, out, err = run_cli(capsys, command, str(path))
+    assert code == cli.EXIT_TRUNCATED == 5
+    assert "stream truncated" in err
+    if command == "text":
+        assert out == expected_text(path) and out
+
+
+def test_frames_truncated(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "cut.sse"
+    path.write_bytes(recording("chat-text")[:-5])
+    code, out, err = run_cli(capsys, "frames", str(path))
+    assert code == 5 and "truncated" in err and out
+
+
+def test_verify_divergence(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # One delta changed: the text built from the deltas no longer matches the
+    # server's output_text.done / output_item.done / response.completed.
+    data = recording("responses-tools")
+    changed = data.replace(b'"delta":"I",', b'"delta":"We",', 1)
+    assert changed != data
+    path = tmp_path / "diverged.sse"
+    path.write_bytes(changed)
+    code, out, err = run_cli(capsys, "reduce", "--verify", str(path))
+    assert code == cli.EXIT_DIVERGED == 6
+    assert "streamkit: divergence at output[1].content[0].text" in err
+    assert json.loads(out)["status"] == "completed"
+    # Without --verify the same stream is simply completed.
+    assert run_cli(capsys, "reduce", str(path))[0] == 0
+
+
+def test_incomplete_and_api_error_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    assert cli.EXIT_INCOMPLETE == 3 and cli.EXIT_API_ERROR == 4
+    data = recording("chat-text").replace(b'"finish_reason":"stop"', b'"finish_reason":"length"')
+    path = tmp_path / "length.sse"
+    path.write_bytes(data)
+    code, _, err = run_cli(capsys, "reduce", str(path))
+    assert code == 3 and "incomplete: length" in err
+    error = tmp_path / "error.sse"
+    error.write_bytes(b'data: {"error": {"message": "overloaded", "code": "busy"}}\n\n')
+    code, _, err = run_cli(capsys, "reduce", str(error))
+    assert code == 4 and "overloaded (code='busy')" in err
+    code, out, _ = run_cli(capsys, "events", str(error))
+    assert code == 4 and json.loads(out)["error"]["message"] == "overloaded"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [[], ["reduce"], ["nope"], ["events", "--api", "bogus", "x"], ["text", "--rate", "0", "x"]],
+    ids=["no-command", "no-file", "unknown-command", "bad-api", "bad-rate"],
+)
+def test_usage_errors(args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_cli(capsys, *args)
+    assert code == 2 and out == "" and "usage: streamkit" in err
+
+
+# --------------------------------------------------------------------------- #
+# Help, the parser, the demo
+# --------------------------------------------------------------------------- #
+
+
+@pytest.mark.parametrize("command", [None, *COMMANDS])
+def test_help(command: str | None, capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["--help"] if command is None else [command, "--help"]
+    code, out, _ = run_cli(capsys, *args)
+    assert code == 0
+    assert out.startswith("usage: streamkit")
+    assert "exit codes:" in out
+    for number, meaning in cli.EXIT_CODES.items():
+        assert f"{number:>3}  {meaning}" in out
+    if command is None:
+        for name in COMMANDS:
+            assert name in out
+
+
+def test_exit_codes_documented_in_module_docstring() -> None:
+    doc = cli.__doc__ or ""
+    for name in dir(cli):
+        if name.startswith("EXIT_") and name != "EXIT_CODES":
+            value = getattr(cli, name)
+            assert f"{value:>3}  ``{name}``" in doc, name
+    assert len(set(cli.EXIT_CODES)) == len(cli.EXIT_CODES) == 8
+
+
+def test_a_command_is_one_register_function(capsys: pytest.CaptureFixture[str]) -> None:
+    def add_hello(sub: Any) -> None:
+        parser = sub.add_parser("hello", help="say hello")
+        parser.set_defaults(run=lambda args: 7)
+
+    parser = build_parser([*COMMAND_REGISTRY, add_hello])
+    args = parser.parse_args(["hello"])
+    assert args.run(args) == 7
+    assert "hello" in parser.format_help()
+    # The default parser is unchanged.
+    assert "hello" not in build_parser().format_help()
+
+
+@pytest.mark.parametrize("name", sorted(RECORDINGS))
+def test_demo(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    final = streamkit.reduce(recording(name))
+    args = ["demo", "--no-live"]
+    if name != "responses-text":
+        args += ["--recording", name]
+    code, out, err = run_cli(capsys, *args)
+    assert code == 0 and err == ""
+    assert f"replaying {RECORDINGS[name]}" in out
+    text = streamkit.OutputText().feed(streamkit.iter_events(recording(name)))
+    assert text in out
+    assert f"id {final.id}" in " ".join(out.split())
+    assert "Final object" in out and "Events by type" in out and "usage" in out
+    total = next(line for line in split_lines(out) if line.split()[:1] == ["total"])
+    assert total.split()[1] == str(len(list(streamkit.iter_events(recording(name)))))
+    assert "MB/s" in out and "events/s" in out
+    assert "\x1b[" not in out
+
+
+def test_demo_live_is_paced(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
+    sleeps: list[float] = []
+    clock = [0.0]
+
+    def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        clock[0] += seconds
+
+    monkeypatch.setattr(_common.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(_common.time, "sleep", sleep)
+    code, _, _ = run_cli(capsys, "demo")
+    assert code == 0
+    events = len(list(streamkit.iter_events(recording("responses-text"))))
+    # A fake clock that only sleeping moves: the sleeps add up to the replay time.
+    assert len(sleeps) == events - 1
+    assert sum(sleeps) == pytest.approx(2.0 * (events - 1) / events)
+
+
+# --------------------------------------------------------------------------- #
+# text --live, pacing, colour, progress
+# --------------------------------------------------------------------------- #
+
+
+def test_text_live(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "s.sse"
+    path.write_bytes(recording("chat-text"))
+    code, out, _ = run_cli(capsys, "text", "--live", "--rate", "100000", str(path))
+    assert code == 0 and out == expected_text(path)
+
+
+def test_pacer_sleeps_until_each_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = [100.0]
+    sleeps: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        clock[0] += seconds
+
+    monkeypatch.setattr(_common.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(_common.time, "sleep", sleep)
+    pacer = _common.Pacer(4.0)
+    pacer.wait()  # the first event is due at once
+    clock[0] += 0.1  # printing took 0.1 s: the next sleep is shorter, not later
+    pacer.wait()
+    pacer.wait()
+    clock[0] += 1.0  # running late: no sleep at all
+    pacer.wait()
+    assert sleeps == pytest.approx([0.15, 0.25])
+    with pytest.raises(ValueError):
+        _common.Pacer(0)
+
+
+class FakeTTY(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_colour_only_on_a_terminal_without_no_color(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    path = tmp_path / "s.sse"
+    path.write_bytes(recording("chat-text"))
+    tty = FakeTTY()
+    monkeypatch.setattr(sys, "stdout", tty)
+    assert cli.main(["stats", str(path)]) == 0
+    assert "\x1b[32mcompleted\x1b[0m" in tty.getvalue()
+    # Colour does not disturb the alignment: the cells line up as without it.
+    plain = FakeTTY()
+    monkeypatch.setattr(sys, "stdout", plain)
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert cli.main(["stats", str(path)]) == 0
+    assert "\x1b[" not in plain.getvalue()
+    stripped = tty.getvalue().replace("\x1b[32m", "").replace("\x1b[1m", "").replace("\x1b[0m", "")
+    assert stripped == plain.getvalue()
+
+
+def test_progress_only_when_stderr_is_a_terminal(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "s.sse"
+    path.write_bytes(recording("responses-text"))
+    monkeypatch.setattr(_common, "PROGRESS_THRESHOLD", 10)  # any input counts as long
+    code, _, err = run_cli(capsys, "reduce", str(path))
+    assert code == 0 and err == ""  # stderr is not a terminal
+    tty = FakeTTY()
+    monkeypatch.setattr(sys, "stderr", tty)
+    code = cli.main(["reduce", str(path)])
+    capsys.readouterr()
+    assert code == 0
+    shown = tty.getvalue()
+    assert f"\rstreamkit: reading {path}: 0.1 / 0.1 MiB (56%)" in shown
+    assert shown.endswith("\r\x1b[K")  # erased at the end
+
+
+def test_broken_pipe_in_process_is_quiet(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "s.sse"
+    path.write_bytes(recording("chat-text"))
+
+    class Closed(io.StringIO):
+        def write(self, text: str) -> int:
+            raise BrokenPipeError
+
+    monkeypatch.setattr(sys, "stdout", Closed())
+    assert cli.main(["text", str(path)]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_integrity_findings(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # A stream sent twice: every sequence_number of the second copy is a duplicate.
+    data = recording("responses-reasoning") * 2
+    path = tmp_path / "twice.sse"
+    path.write_bytes(data)
+    reducer = streamkit.ResponseReducer(sequence_policy="ignore")
+    reducer.feed(streamkit.iter_events(data))
+    issues = [msgspec.to_builtins(i) for i in reducer.sequence_issues]
+    assert len(issues) > 5 and {i["kind"] for i in issues} == {"duplicate"}
+
+    code, out, err = run_cli(capsys, "stats", "--json", str(path))
+    (record,) = json.loads(out)
+    assert code == 0 and record["sequence_issues"] == issues
+    assert len(record["integrity"]) == len(issues)
+    assert record["integrity"][0].startswith(f"event #{issues[0]['index']}: sequence_number")
+
+    code, out, err = run_cli(capsys, "stats", str(path))
+    assert f"{len(issues)} duplicates" in split_lines(out)[1]
+
+    code, _, err = run_cli(capsys, "reduce", str(path))
+    warnings = split_lines(err)
+    assert len(warnings) == 6  # the first five, then how many more
+    assert warnings[0].startswith("streamkit: warning: event #")
+    assert f"{len(issues) - 5} more integrity findings" in warnings[5]

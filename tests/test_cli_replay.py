@@ -1,0 +1,96 @@
+"""``streamkit replay``: a real process serving recordings to real clients."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from helpers import recording_paths
+
+import streamkit
+from streamkit.cli import main
+
+ALL = recording_paths()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def replay() -> Iterator[str]:
+    port = _free_port()
+    command = [sys.executable, "-m", "streamkit.cli", "replay", *map(str, ALL)]
+    command += ["--port", str(port), "--chunks", "1-300", "--delay", "0"]
+    proc = subprocess.Popen(
+        command,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(f"{base}/v1/models", timeout=1)
+                break
+            except httpx.TransportError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(proc.stderr.read().decode() if proc.stderr else "") from None
+                time.sleep(0.05)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def test_models_lists_the_recordings(replay: str) -> None:
+    models = httpx.get(f"{replay}/v1/models").json()["data"]
+    assert sorted(m["id"] for m in models) == sorted(p.stem for p in ALL)
+
+
+def test_every_recording_is_served(replay: str) -> None:
+    with httpx.Client(base_url=replay, timeout=30) as client:
+        for path in ALL:
+            url = "/v1/responses" if path.parent.name == "responses" else "/v1/chat/completions"
+            body = {"model": path.stem, "stream": True}
+            with client.stream("POST", url, json=body) as response:
+                assert response.headers["content-type"].startswith("text/event-stream")
+                final = streamkit.reduce(response.iter_bytes())
+            assert final == streamkit.reduce(path), path.name
+            # Without "stream": true, the reduced object as JSON.
+            plain = client.post(url, json={"model": path.stem}).json()
+            assert plain["id"] == final.id
+
+
+def test_openai_sdk_against_replay(replay: str) -> None:
+    openai = pytest.importorskip("openai")
+    path = next(p for p in ALL if p.parent.name == "responses")
+    sdk = openai.OpenAI(base_url=f"{replay}/v1", api_key="unused", max_retries=0)
+    with sdk.responses.with_streaming_response.create(
+        model=path.stem, input="hi", stream=True
+    ) as raw:
+        assert streamkit.reduce(raw.iter_bytes()) == streamkit.reduce(path)
+
+
+def test_replay_rejects_missing_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["replay", str(tmp_path / "nope.sse")]) == 2
+    assert "no such file" in capsys.readouterr().err
+
+
+def test_replay_help(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["replay", "--help"]) == 0
+    assert "starting_after" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("bad", ["0-5", "9-3", "x"])
+def test_replay_rejects_bad_chunks(bad: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["replay", "f.sse", "--chunks", bad]) == 2
+    assert "MIN" in capsys.readouterr().err
