@@ -1,0 +1,41 @@
+"""Declare a pipeline instead of writing a loop: one pass over a recorded
+stream computes the text, the tool calls, the usage and the timing, while a
+tap prints the text as it streams.
+
+    python examples/pipeline.py [FILE.sse]
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import streamkit
+from streamkit import OutputText, Timing, ToolCalls, Usage, combine, filter_events, tap
+from streamkit.data import recording
+from streamkit.events import ResponseTextDeltaEvent
+
+
+def main(source: Any) -> dict[str, Any]:
+    def show(event: ResponseTextDeltaEvent) -> None:
+        print(event.delta, end="", flush=True)
+
+    pipeline = combine(
+        text=OutputText(),
+        tools=ToolCalls(),
+        usage=Usage(),
+        timing=Timing(),
+        # Only text deltas reach the printer.
+        _live=filter_events(ResponseTextDeltaEvent, tap(show)),
+    )
+    result = pipeline.feed(streamkit.iter_events(source))
+    print()
+    for call in result["tools"]:
+        print(f"tool call: {call.name}({call.arguments})")
+    print(f"usage: {result['usage']}")
+    print(f"events: {result['timing'].events}")
+    return result
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else recording("responses-tools"))
