@@ -8,9 +8,12 @@ from pathlib import Path
 
 import anyio
 import pytest
+from helpers import random_chunks
 
+import streamkit
 from streamkit import SSEDecoder, StreamError, aiter_frames, iter_frames
 from streamkit.adapters import iter_chunks
+from streamkit.data import recording
 
 STREAM = b"event: a\ndata: 1\n\nevent: b\ndata: 2\n\n: bye\n"
 EXPECTED = [("a", b"1"), ("b", b"2")]
@@ -118,3 +121,25 @@ async def test_aiter_frames_httpx_async() -> None:
         async with client.stream("GET", "http://test/") as response:
             frames = [f async for f in aiter_frames(response.aiter_bytes())]
     assert summary(frames) == EXPECTED
+
+
+@pytest.mark.anyio
+async def test_anyio_tcp_byte_stream(anyio_backend: str) -> None:
+    # A real anyio ByteReceiveStream: a TCP connection on 127.0.0.1.
+    from anyio.abc import SocketAttribute, SocketStream
+
+    data = recording("responses-tools")
+
+    async def serve(stream: SocketStream) -> None:
+        async with stream:
+            for chunk in random_chunks(data, seed=4):
+                await stream.send(chunk)
+
+    listener = await anyio.create_tcp_listener(local_host="127.0.0.1")
+    port = listener.extra(SocketAttribute.local_port)
+    async with listener, anyio.create_task_group() as tg:
+        tg.start_soon(listener.serve, serve)
+        async with await anyio.connect_tcp("127.0.0.1", port) as client:
+            final = await streamkit.areduce(client)
+        tg.cancel_scope.cancel()
+    assert final == streamkit.reduce(data)
