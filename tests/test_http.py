@@ -506,3 +506,22 @@ def test_event_type_names() -> None:
         ]
         == "response.created"
     )
+
+
+def test_corrupt_payload_keeps_what_came_before(srv: tuple[Switch, str]) -> None:
+    switch, base = srv
+    path = RESUMABLE[0]
+    frames = ReplayApp([path]).recordings[0].events  # type: ignore[attr-defined]
+    body = b"".join(frames[:3]) + b"data: {oops\n\n" + b"".join(frames[3:])
+    # One chunk: the bad event arrives together with the good ones before it.
+    app = ReplayApp([("corrupt", body)], chunk_sizes=(len(body), len(body)))
+    with switch.using(app), httpx.Client(base_url=base) as client:
+        seen: list[Any] = []
+        with pytest.raises(streamkit.EventDecodeError) as info:
+            with sh.stream(client, "POST", "/v1/responses", json={"stream": True}) as es:
+                seen.extend(es)
+        assert sequence(seen) == [0, 1, 2]
+        assert info.value.index == 3 and b"{oops" in info.value.excerpt
+        with pytest.raises(streamkit.EventDecodeError) as again:
+            sh.reduce(client, "POST", "/v1/responses", json={"stream": True})
+    assert again.value.partial.verdict.last_sequence_number == 2

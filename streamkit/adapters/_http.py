@@ -193,17 +193,21 @@ class _Session:
             if self._sse.retry is not None:
                 self.retry = self._sse.retry
 
-    def events(self, chunk: bytes) -> list[Event]:
-        """The new events of one chunk, duplicates of a resumed stream removed."""
+    def events(self, chunk: bytes) -> tuple[list[Event], StreamError | None]:
+        """The new events of one chunk (duplicates of a resumed stream
+        removed), and the error that stopped decoding it, if any: the events
+        before an error are delivered before it is raised."""
         assert self._sse is not None
         out: list[Event] = []
         decode = self.decoder.decode
-        for frame in self._sse.feed(chunk):
-            event = decode(frame)
-            if event is None or not self._accept(event):
-                continue
-            out.append(event)
-        return out
+        try:
+            for frame in self._sse.feed(chunk):
+                event = decode(frame)
+                if event is not None and self._accept(event):
+                    out.append(event)
+        except StreamError as exc:
+            return out, exc
+        return out, None
 
     def _accept(self, event: Event) -> bool:
         seq = getattr(event, "sequence_number", None)
@@ -464,7 +468,10 @@ class EventStream(_Base):
             try:
                 if response.status_code != 204:  # 204: the server has no more events
                     for chunk in response.iter_bytes():
-                        yield from session.events(chunk)
+                        events, error = session.events(chunk)
+                        yield from events
+                        if error is not None:
+                            raise error
                         if session.decoder.done:
                             return
                     session.eof()
@@ -581,8 +588,11 @@ class AsyncEventStream(_Base):
             try:
                 if response.status_code != 204:
                     async for chunk in response.aiter_bytes():
-                        for event in session.events(chunk):
+                        events, error = session.events(chunk)
+                        for event in events:
                             yield event
+                        if error is not None:
+                            raise error
                         if session.decoder.done:
                             return
                     session.eof()
