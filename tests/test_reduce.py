@@ -22,6 +22,7 @@ from streamkit import (
     iter_events,
     reduce,
 )
+from streamkit.data import recording
 from streamkit.events import ResponseCompletedEvent
 
 PATHS = recording_paths()
@@ -161,3 +162,13 @@ def test_iter_finished_reports_each_tool_call_once_with_parsed_arguments() -> No
             assert texts == streamkit.OutputText().feed(iter_events(path, errors="yield")), (
                 path.name
             )
+
+
+def test_auto_api_from_an_unknown_first_event() -> None:
+    # A Responses stream that opens with an event type streamkit does not know
+    # is still folded by the Responses reducer.
+    head = b'event: response.brand_new\ndata: {"type":"response.brand_new"}\n\n'
+    body = head + recording("responses-text")
+    result = streamkit.reduce(body)
+    assert isinstance(result, streamkit.Response)
+    assert result.verdict.status == "completed"

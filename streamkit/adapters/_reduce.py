@@ -13,7 +13,7 @@ from .._errors import (
     TruncatedStreamError,
 )
 from .._sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder
-from ..events._common import Done
+from ..events._common import Done, UnknownEvent
 from ..events.chat import ChatCompletionChunk
 from ..events.completions import CompletionChunk
 from ..models.chat import ChatCompletion
@@ -50,6 +50,8 @@ def _api_of(event: Event, api: API) -> API:
         return "completions"
     if isinstance(event, ChatCompletionChunk | Done):
         return "chat"
+    if isinstance(event, UnknownEvent):
+        return "responses"  # only Responses events carry a type that can be unknown
     module = type(event).__module__
     return "responses" if module.endswith(".responses") else "chat"
 
