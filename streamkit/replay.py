@@ -175,7 +175,8 @@ class ReplayApp:
         loaded = [r if isinstance(r, Recording) else Recording.load(r) for r in self.recordings]
         if not loaded:
             raise ValueError("ReplayApp needs at least one recording")
-        self.recordings = loaded
+        #: The recordings served, loaded.
+        self.catalog: list[Recording] = loaded
         self._by_name = {r.name: r for r in loaded}
         self._by_id = {r.response_id: r for r in loaded if r.response_id}
         self._cycles = {
@@ -216,7 +217,9 @@ class ReplayApp:
         body: bytes,
     ) -> tuple[Recording | None, int, Any]:
         if method == "GET" and _MODELS.search(path):
-            data = [{"id": r.name, "object": "model", "owned_by": "streamkit"} for r in self._rec]
+            data = [
+                {"id": r.name, "object": "model", "owned_by": "streamkit"} for r in self.catalog
+            ]
             return None, 200, {"object": "list", "data": data}
         match = _RETRIEVE.search(path)
         if method == "GET" and match:
@@ -246,10 +249,6 @@ class ReplayApp:
         if request.get("stream") is True:
             return recording, 200, None
         return None, 200, msgspec.to_builtins(reduce(recording.raw, recording.api))
-
-    @property
-    def _rec(self) -> list[Recording]:
-        return self.recordings  # type: ignore[return-value]
 
     def _start_index(
         self, recording: Recording, query: dict[str, str], headers: dict[str, str]

@@ -25,7 +25,7 @@ from servers import (
 import streamkit
 import streamkit.http as sh
 from streamkit.events import event_type
-from streamkit.replay import ReplayApp
+from streamkit.replay import Recording, ReplayApp
 
 ALL = recording_paths()
 RESPONSES = recording_paths("responses")
@@ -344,9 +344,8 @@ def test_gives_up_after_max_attempts(srv: tuple[Switch, str]) -> None:
     switch, base = srv
     path = RESUMABLE[0]
     # The first connection delivers 3 events; every later one is cut at once.
-    app = ReplayApp(
-        [path], cut_at=[len(b"".join(ReplayApp([path]).recordings[0].events[:3])), *[0] * 50]
-    )  # type: ignore[attr-defined]
+    first = len(b"".join(Recording.load(path).events[:3]))
+    app = ReplayApp([path], cut_at=[first, *[0] * 50])
     with switch.using(app), httpx.Client(base_url=base) as client:
         with pytest.raises(sh.ResumeFailedError) as info:
             sh.reduce(
@@ -368,11 +367,9 @@ def test_gives_up_when_the_server_refuses(srv: tuple[Switch, str]) -> None:
     switch, base = srv
     path = RESUMABLE[0]
 
-    class Forget(ReplayApp):  # a server that did not store the response
-        pass
-
-    app = Forget([path], cut_every=2)
-    app._by_id.clear()  # type: ignore[attr-defined]
+    # A server that did not store the response: resuming it gets a 404.
+    app = ReplayApp([path], cut_every=2)
+    app._by_id.clear()
     with switch.using(app), httpx.Client(base_url=base) as client:
         with pytest.raises(sh.ResumeFailedError) as info:
             sh.reduce(client, "POST", "/v1/responses", json={"stream": True}, resume=FAST)
@@ -415,7 +412,7 @@ async def test_500_with_json_error(srv: tuple[Switch, str], anyio_backend: str) 
 
 
 def _head(path: Path, events: int) -> bytes:
-    frames = ReplayApp([path]).recordings[0].events  # type: ignore[attr-defined]
+    frames = Recording.load(path).events
     return b"".join(frames[:events]) + frames[events][:20]
 
 
@@ -511,7 +508,7 @@ def test_event_type_names() -> None:
 def test_corrupt_payload_keeps_what_came_before(srv: tuple[Switch, str]) -> None:
     switch, base = srv
     path = RESUMABLE[0]
-    frames = ReplayApp([path]).recordings[0].events  # type: ignore[attr-defined]
+    frames = Recording.load(path).events
     body = b"".join(frames[:3]) + b"data: {oops\n\n" + b"".join(frames[3:])
     # One chunk: the bad event arrives together with the good ones before it.
     app = ReplayApp([("corrupt", body)], chunk_sizes=(len(body), len(body)))

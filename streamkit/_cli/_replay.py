@@ -71,7 +71,7 @@ def _replay(args: argparse.Namespace) -> int:
     if args.delay < 0:
         raise UsageError("--delay must be >= 0")
     app = ReplayApp(args.files, chunk_sizes=args.chunks, delay=args.delay, seed=args.seed)
-    names = ", ".join(r.name for r in app.recordings)  # type: ignore[union-attr]
+    names = ", ".join(r.name for r in app.catalog)
     print(
         f"streamkit: replaying {names} at http://{args.host}:{args.port}/v1 (Ctrl-C stops)",
         file=sys.stderr,
