@@ -393,11 +393,14 @@ def _unwrap(response: Any) -> Any:
 
 
 class _Base:
-    _session: _Session
-
-    #: The HTTP response being read (the latest one after a resume): an
-    #: ``httpx.Response``, or the openai SDK's HTTP response.
-    response: Any
+    def __init__(self, session: _Session, response: Any, client: Any, send: dict[str, Any]) -> None:
+        self._session = session
+        #: The HTTP response being read (the latest one after a resume): an
+        #: ``httpx.Response``, or the openai SDK's HTTP response.
+        self.response = response
+        self._client = client  # to reconnect with (None: resuming is off)
+        self._send = send
+        self._opened: list[Any] = []
 
     @property
     def response_id(self) -> str | None:
@@ -432,18 +435,8 @@ class EventStream(_Base):
     ``last_sequence_number``, ``last_event_id``, ``resumes``).
     """
 
-    def __init__(
-        self,
-        session: _Session,
-        response: Any,
-        client: httpx.Client | Any | None,
-        send_kwargs: dict[str, Any],
-    ) -> None:
-        self._session = session
-        self.response = response
-        self._client = client
-        self._send = send_kwargs
-        self._opened: list[httpx.Response] = []
+    def __init__(self, session: _Session, response: Any, client: Any, send: dict[str, Any]) -> None:
+        super().__init__(session, response, client, send)
         self._iter: Generator[Event, None, None] = self._events()
 
     def __iter__(self) -> Iterator[Event]:
@@ -552,18 +545,8 @@ async def _head_async(response: httpx.Response) -> bytes:
 class AsyncEventStream(_Base):
     """Async twin of ``EventStream``: iterate it with ``async for``."""
 
-    def __init__(
-        self,
-        session: _Session,
-        response: Any,
-        client: httpx.AsyncClient | Any | None,
-        send_kwargs: dict[str, Any],
-    ) -> None:
-        self._session = session
-        self.response = response
-        self._client = client
-        self._send = send_kwargs
-        self._opened: list[httpx.Response] = []
+    def __init__(self, session: _Session, response: Any, client: Any, send: dict[str, Any]) -> None:
+        super().__init__(session, response, client, send)
         self._iter: AsyncGenerator[Event, None] = self._events()
 
     def __aiter__(self) -> AsyncIterator[Event]:
@@ -645,6 +628,26 @@ def _session(
     return _Session(api, _policy(resume), strict, types, errors, max_event_bytes, max_idle_lines)
 
 
+def _target(
+    client: Any,
+    client_type: type[httpx.Client] | type[httpx.AsyncClient],
+    method: str | None,
+    url: str | httpx.URL | None,
+    request_kwargs: dict[str, Any],
+    resume_client: Any,
+) -> tuple[httpx.Request | None, dict[str, Any], Any, Any]:
+    """What ``stream``/``astream`` were given: (the request to send, its send
+    options, or else the open response; the client to reconnect with)."""
+    if isinstance(client, client_type):
+        if method is None or url is None:
+            raise TypeError("a client needs a method and a URL: stream(client, method, url)")
+        request, send = _build(client, method, url, request_kwargs)
+        return request, send, None, client
+    if method is not None or url is not None or request_kwargs:
+        raise TypeError("pass a method, URL and request options only with a client")
+    return None, {}, _unwrap(client), resume_client
+
+
 @contextmanager
 def stream(
     client: httpx.Client | httpx.Response | Any,
@@ -681,18 +684,12 @@ def stream(
     ``iter_events``.
     """
     session = _session(api, resume, strict, types, errors, max_event_bytes, max_idle_lines)
-    opened: httpx.Response | None = None
-    if isinstance(client, httpx.Client):
-        if method is None or url is None:
-            raise TypeError("stream(client, method, url, ...) needs a method and a URL")
-        request, send = _build(client, method, url, request_kwargs)
-        opened = response = client.send(request, stream=True, **send)
-        reconnect_with: httpx.Client | Any | None = client
-    else:
-        if method is not None or url is not None or request_kwargs:
-            raise TypeError("pass a method, URL and request options only with a client")
-        response, send = _unwrap(client), {}
-        reconnect_with = resume_client
+    request, send, response, reconnect_with = _target(
+        client, httpx.Client, method, url, request_kwargs, resume_client
+    )
+    opened = None
+    if request is not None:
+        opened = response = reconnect_with.send(request, stream=True, **send)
     if _is_error_status(response):
         error = _check(response, _head_sync(response))
         assert error is not None
@@ -727,18 +724,12 @@ async def astream(
     """Async twin of ``stream`` for ``httpx.AsyncClient`` (or an open async
     response, or the openai SDK's async raw response)."""
     session = _session(api, resume, strict, types, errors, max_event_bytes, max_idle_lines)
-    opened: httpx.Response | None = None
-    if isinstance(client, httpx.AsyncClient):
-        if method is None or url is None:
-            raise TypeError("astream(client, method, url, ...) needs a method and a URL")
-        request, send = _build(client, method, url, request_kwargs)
-        opened = response = await client.send(request, stream=True, **send)
-        reconnect_with: httpx.AsyncClient | Any | None = client
-    else:
-        if method is not None or url is not None or request_kwargs:
-            raise TypeError("pass a method, URL and request options only with a client")
-        response, send = _unwrap(client), {}
-        reconnect_with = resume_client
+    request, send, response, reconnect_with = _target(
+        client, httpx.AsyncClient, method, url, request_kwargs, resume_client
+    )
+    opened = None
+    if request is not None:
+        opened = response = await reconnect_with.send(request, stream=True, **send)
     if _is_error_status(response):
         error = _check(response, await _head_async(response))
         assert error is not None
@@ -788,20 +779,7 @@ def reduce(
         max_idle_lines=max_idle_lines,
         **request_kwargs,
     ) as events:
-        _fold(driver, events)
-    return driver.finish()
-
-
-def _fold(driver: _Driver, events: EventStream) -> None:
-    step = None
-    try:
-        for event in events:
-            if step is None:
-                step = driver.first(event).step
-            step(event)
-    except StreamError as exc:
-        driver.failed(exc)
-        raise
+        return driver.fold(events)
 
 
 async def areduce(
@@ -832,13 +810,4 @@ async def areduce(
         max_idle_lines=max_idle_lines,
         **request_kwargs,
     ) as events:
-        step = None
-        try:
-            async for event in events:
-                if step is None:
-                    step = driver.first(event).step
-                step(event)
-        except StreamError as exc:
-            driver.failed(exc)
-            raise
-    return driver.finish()
+        return await driver.afold(events)

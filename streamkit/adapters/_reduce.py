@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
 from typing import Any
 
 from .._decode import API, Event
@@ -84,6 +84,33 @@ class _Driver:
         if self.reducer is not None:
             exc.partial = self.reducer.finish()
 
+    def fold(self, events: Iterable[Event]) -> Final:
+        """Fold every event, then finish; a ``StreamError`` gets ``partial``."""
+        events = iter(events)
+        try:
+            for event in events:
+                step = self.first(event).step
+                step(event)
+                for event in events:
+                    step(event)
+        except StreamError as exc:
+            self.failed(exc)
+            raise
+        return self.finish()
+
+    async def afold(self, events: AsyncIterable[Event]) -> Final:
+        """Async twin of ``fold``."""
+        step = None
+        try:
+            async for event in events:
+                if step is None:
+                    step = self.first(event).step
+                step(event)
+        except StreamError as exc:
+            self.failed(exc)
+            raise
+        return self.finish()
+
 
 def _check(result: Final) -> None:
     verdict = result.verdict
@@ -151,16 +178,7 @@ def reduce(
         max_event_bytes=max_event_bytes,
         max_idle_lines=max_idle_lines,
     )
-    try:
-        for event in events:
-            step = driver.first(event).step
-            step(event)
-            for event in events:
-                step(event)
-    except StreamError as exc:
-        driver.failed(exc)
-        raise
-    return driver.finish()
+    return driver.fold(events)
 
 
 async def areduce(
@@ -183,16 +201,7 @@ async def areduce(
         max_event_bytes=max_event_bytes,
         max_idle_lines=max_idle_lines,
     )
-    step = None
-    try:
-        async for event in events:
-            if step is None:
-                step = driver.first(event).step
-            step(event)
-    except StreamError as exc:
-        driver.failed(exc)
-        raise
-    return driver.finish()
+    return await driver.afold(events)
 
 
 def iter_finished(
