@@ -94,3 +94,14 @@ def test_replay_help(capsys: pytest.CaptureFixture[str]) -> None:
 def test_replay_rejects_bad_chunks(bad: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["replay", "f.sse", "--chunks", bad]) == 2
     assert "MIN" in capsys.readouterr().err
+
+
+def test_python_dash_m_streamkit() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "streamkit", "text", "-"],
+        input=(Path(streamkit.__file__).parent / "data" / "chat-text.sse").read_bytes(),
+        capture_output=True,
+        check=False,
+    )
+    assert result.returncode == 0
+    assert result.stdout.startswith(b"I'm unable to provide real-time weather updates.")
