@@ -18,6 +18,8 @@ from test_models_responses import (
     union_members,
 )
 
+import streamkit
+from streamkit.data import recording
 from streamkit.events.responses import (
     RESPONSE_EVENT_CLASSES,
     RESPONSE_EVENT_DECODER,
@@ -340,3 +342,51 @@ def test_keepalive_and_nested_error_events() -> None:
 def test_event_round_trip(cls: type[Model], data: st.DataObject) -> None:
     event = data.draw(for_type(cls))
     assert RESPONSE_EVENT_DECODER.decode(msgspec.json.encode(event)) == event
+
+
+# New kinds nested inside known events ------------------------------------------
+
+_NEW_ANNOTATION = b'"annotations":[{"type":"brand_new_citation","url":"u","x":1}]'
+
+
+def test_new_annotation_kind_keeps_the_stream_going() -> None:
+    body = recording("responses-text").replace(b'"annotations":[]', _NEW_ANNOTATION)
+    events = list(streamkit.iter_events(body))
+    unknown = [e for e in events if isinstance(e, streamkit.UnknownEvent)]
+    # The content_part events carry the annotation outside any item: unknown.
+    assert [e.type for e in unknown] == [
+        "response.content_part.added",
+        "response.content_part.done",
+    ]
+    assert b"brand_new_citation" in unknown[0].raw
+    # Items holding it become UnknownItem, with the item's JSON kept.
+    response = streamkit.reduce(body)
+    assert response.verdict.status == "completed"
+    (item,) = response.output
+    assert isinstance(item, streamkit.UnknownItem) and item.type == "message"
+    raw = msgspec.json.decode(item.raw)
+    assert raw["content"][0]["annotations"][0]["type"] == "brand_new_citation"
+    assert raw["content"][0]["text"].startswith("At dawn")
+    # Re-encoding writes the server's item back.
+    again = list(streamkit.iter_events(b"".join(streamkit.encode_events(events))))
+    assert again == events
+
+
+def test_new_part_kind_in_a_part_event_is_an_unknown_event() -> None:
+    payload = (
+        b'{"type":"response.content_part.added","sequence_number":4,"output_index":0,'
+        b'"content_index":0,"item_id":"m","part":{"type":"output_video","frames":3}}'
+    )
+    (event,) = streamkit.iter_events(b"data: " + payload + b"\n\n", "responses")
+    assert event == streamkit.UnknownEvent(type="response.content_part.added", raw=payload)
+    with pytest.raises(streamkit.UnknownEventError):
+        list(streamkit.iter_events(b"data: " + payload + b"\n\n", "responses", strict=True))
+
+
+def test_a_bad_value_that_is_not_a_new_kind_still_fails() -> None:
+    payload = (
+        b'{"type":"response.content_part.added","sequence_number":4,"output_index":"zero",'
+        b'"content_index":0,"item_id":"m","part":{"type":"output_text","text":"","annotations":[]}}'
+    )
+    with pytest.raises(streamkit.EventDecodeError, match="output_index"):
+        list(streamkit.iter_events(b"data: " + payload + b"\n\n", "responses"))

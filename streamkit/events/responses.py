@@ -27,6 +27,7 @@ every event here:
 
 from __future__ import annotations
 
+import re
 from typing import Any, get_args
 
 import msgspec
@@ -960,17 +961,18 @@ _EVENTS_WITH_RESPONSE = frozenset(
 _EVENTS_WITH_ITEM = frozenset({"response.output_item.added", "response.output_item.done"})
 
 
-def _placeholder(item: Any) -> Any:
+def _placeholder(item: Any, *, force: bool = False) -> Any:
     """Return ``item``, or an UnknownItem stand-in when its kind is unknown.
 
     The stand-in already holds the item's JSON as ``msgspec.Raw``, so
     ``msgspec.convert`` turns it into the final UnknownItem in place.
     Items whose ``type`` is not a string are left alone: that is a malformed
-    item, and conversion should report it.
+    item, and conversion should report it. ``force`` wraps an item of a known
+    kind too (one that holds a part or annotation of an unknown kind).
     """
     if isinstance(item, dict):
         kind = item.get("type")
-        if isinstance(kind, str) and kind not in OUTPUT_ITEM_TYPES:
+        if isinstance(kind, str) and (force or kind not in OUTPUT_ITEM_TYPES):
             return {
                 "type": UNKNOWN_ITEM_TAG,
                 "item_type": kind,
@@ -997,11 +999,37 @@ def decode_event_tolerant(data: bytes | memoryview) -> ResponseStreamEvent | Non
     event_type = obj.get("type")
     if not isinstance(event_type, str) or event_type not in RESPONSE_EVENT_TYPES:
         return None
+    output: list[Any] | None = None
     if event_type in _EVENTS_WITH_ITEM and "item" in obj:
         obj["item"] = _placeholder(obj["item"])
     elif event_type in _EVENTS_WITH_RESPONSE:
         response = obj.get("response")
         if isinstance(response, dict) and isinstance(response.get("output"), list):
-            response["output"] = [_placeholder(item) for item in response["output"]]
-    event: ResponseStreamEvent = msgspec.convert(obj, ResponseStreamEvent)
-    return event
+            output = response["output"] = [_placeholder(item) for item in response["output"]]
+    # A known item can hold a part or an annotation of a new kind: that item
+    # becomes an UnknownItem (its JSON kept), one item per retry. A new kind
+    # outside any item (a content part or annotation event) makes the whole
+    # event unknown: None, as for an unknown event type.
+    for _ in range(len(output or ()) + 2):
+        try:
+            event: ResponseStreamEvent = msgspec.convert(obj, ResponseStreamEvent)
+            return event
+        except msgspec.ValidationError as exc:
+            found = _NEW_KIND.fullmatch(str(exc))
+            if found is None:
+                raise
+            if found["path"].startswith("item.") and "item" in obj:
+                obj["item"] = _placeholder(obj["item"], force=True)
+            elif found["output"] is not None and output is not None:
+                i = int(found["output"])
+                output[i] = _placeholder(output[i], force=True)
+            else:
+                return None
+    raise msgspec.ValidationError(f"event {event_type!r} keeps failing to convert")
+
+
+# msgspec's message for a tag (``type``) no union member has.
+_NEW_KIND = re.compile(
+    r"Invalid value '[^']*' - at "
+    r"`\$\.(?P<path>(?:response\.output\[(?P<output>\d+)\]\.)?[^`]*\btype)`"
+)
