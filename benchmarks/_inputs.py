@@ -33,6 +33,7 @@ __all__ = [
     "chunk",
     "large_event",
     "recordings",
+    "recording_files",
     "recordings_dir",
     "responses_reasoning_tools",
     "responses_text",
@@ -671,14 +672,22 @@ def recordings_dir() -> Path | None:
     return None
 
 
-def recordings(api: str) -> bytes | None:
-    """All recordings of one API (``responses`` or ``chat``) concatenated in
-    name order, or None when absent. A file not ending in a blank line gets
-    one, so that no event runs into the next file's."""
+def recording_files(api: str, factor: float = 1.0) -> list[Path]:
+    """The recordings of one API in name order; below ``factor`` 1 (``--quick``)
+    an evenly spread subset, every ``round(1 / factor)``-th file."""
     root = recordings_dir()
     if root is None:
-        return None
+        return []
     files = sorted((root / api).glob("*.sse"))
+    step = max(1, round(1 / factor)) if factor < 1 else 1
+    return files[::step]
+
+
+def recordings(api: str, factor: float = 1.0) -> bytes | None:
+    """The recordings of one API (``responses`` or ``chat``, a subset below
+    ``factor`` 1) concatenated in name order, or None when absent. A file not
+    ending in a blank line gets one, so that no event runs into the next file's."""
+    files = recording_files(api, factor)
     if not files:
         return None
     parts = []
@@ -738,8 +747,9 @@ class InputSpec:
     options: tuple[tuple[str, Any], ...] = ()
 
 
-def standard_inputs(factor: float = 1.0) -> list[InputSpec]:
-    """The inputs every layer can use, scaled by ``factor`` (``--quick``)."""
+def standard_inputs(factor: float = 1.0, scaling: bool = True) -> list[InputSpec]:
+    """The inputs every layer can use, scaled by ``factor`` (``--quick``);
+    ``scaling=False`` leaves out the scaling series."""
 
     def n(full: int) -> int:
         return max(50, round(full * factor))
@@ -778,7 +788,7 @@ def standard_inputs(factor: float = 1.0) -> list[InputSpec]:
             lambda: chat_tools(d),
         ),
     ]
-    for full in SCALING_DELTAS:
+    for full in SCALING_DELTAS if scaling else ():
         k = n(full)
         if full == DEFAULT_DELTAS:
             continue  # the same bytes as responses-text
@@ -807,15 +817,16 @@ def standard_inputs(factor: float = 1.0) -> list[InputSpec]:
         )
     )
     for api in ("responses", "chat"):
+        count = len(recording_files(api, factor))
         specs.append(
             InputSpec(
                 f"recordings-{api}",
-                f"shared recordings, {api}, concatenated",
+                f"shared recordings, {api}, {count} concatenated",
                 api,
                 0,
                 "recordings",
                 main,
-                lambda api=api: recordings(api),
+                lambda api=api: recordings(api, factor),
             )
         )
     return specs

@@ -3,10 +3,12 @@
 A *layer* is one step of streamkit's pipeline measured against its peers:
 
 - ``framing``: bytes → SSE frames (``_framing.py``),
-- later: bytes → typed events, bytes → final object. Each gets its own module
-  that builds a :class:`Layer` and calls :func:`register`, and is listed in
-  ``LAYER_MODULES``; the runner, the table, ``--json`` and ``--check`` need no
-  change.
+- ``events``: bytes → typed events, and ``final``: bytes → the final object
+  (``_events.py``).
+
+A module builds a :class:`Layer`, calls :func:`register` and is listed in
+``LAYER_MODULES``; the runner, the table, ``--json`` and ``--check`` need no
+change.
 
 Every contender of a layer turns the same pre-split chunk list into the same
 items (frames, events, objects) and returns how many it produced; the runner
@@ -34,9 +36,8 @@ __all__ = [
     "register",
 ]
 
-#: Modules (relative to this package) that register a layer when imported, in
-#: the order the layers are run. Add ``"_events"`` (bytes → typed events) and
-#: ``"_final"`` (bytes → final object) here when they exist.
+#: Modules (relative to this package) that register layers when imported, in
+#: the order the layers are run.
 LAYER_MODULES: tuple[str, ...] = ("_framing", "_events")
 
 
@@ -46,6 +47,9 @@ class Scale:
 
     factor: float = 1.0
     quick: bool = False
+    #: ``--check``: only what the guards need (no scaling series, no
+    #: informative extras, no unguarded peers).
+    check: bool = False
 
     def n(self, full: int, minimum: int = 1) -> int:
         return max(minimum, round(full * self.factor))
@@ -67,6 +71,9 @@ class Case:
     chunks: list[bytes]
     deltas: int = 0  # delta events in the stream (0 when not meaningful)
     options: dict[str, Any] = field(default_factory=dict)  # e.g. max_event_bytes
+    #: Separate streams (each a chunk list) for layers that must not run streams
+    #: together (one final object per stream); empty: ``chunks`` is one stream.
+    streams: tuple[list[bytes], ...] = ()
 
     @property
     def name(self) -> str:
@@ -100,16 +107,23 @@ class Target:
     """The subject must be at least ``ratio`` times as fast as ``peer`` (time ratio
     peer/subject), on every case ``applies`` accepts. ``--check`` fails below
     ``guard`` (half the target by default): a machine busy with other work must
-    not fail it, a real regression must."""
+    not fail it, a real regression must. A target that is not met yet gets a
+    regression guard below today's worst measurement instead, with ``why``."""
 
     peer: str
     ratio: float
     guard: float | None = None
     applies: Callable[[Case], bool] = lambda case: True
+    scope: str = ""  # which cases ``applies`` accepts, for the tables, e.g. "64KiB"
+    why: str = ""  # why the guard is what it is (printed in the target list)
 
     @property
     def guard_ratio(self) -> float:
         return self.guard if self.guard is not None else self.ratio / 2
+
+    @property
+    def label(self) -> str:
+        return f"vs {self.peer}" + (f", {self.scope}" if self.scope else "")
 
 
 @dataclass(frozen=True)
@@ -125,6 +139,10 @@ class ExtraRow:
     #: as guards are for targets); None: not guarded.
     guard_ok: bool | None = None
     detail: dict[str, Any] = field(default_factory=dict)
+    guard: str = ""  # the guard's bound, for the tables, e.g. "≤ 3.0"
+    #: A row with ``target`` set is one of the suite's targets: listed with the
+    #: others in the target table (ok = PASS/FAIL).
+    target: str = ""
 
 
 @dataclass(frozen=True)
@@ -133,6 +151,7 @@ class Extra:
 
     name: str
     run: Callable[[Scale, int], list[ExtraRow]]  # (scale, repetitions) -> rows
+    in_check: bool = True  # False: informative only, ``--check`` skips it
 
 
 @dataclass(frozen=True)
