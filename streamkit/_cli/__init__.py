@@ -8,6 +8,7 @@ and sets ``run`` (``Namespace -> exit code``). ``COMMANDS`` lists them in the or
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -82,11 +83,10 @@ def build_parser(commands: Sequence[Register] = COMMANDS) -> argparse.ArgumentPa
 def _quiet_broken_pipe() -> None:
     # The reader went away (`| head`): point stdout at /dev/null so the flush at
     # interpreter exit does not raise (and print) BrokenPipeError again.
-    try:
+    # No real file descriptor (captured output): nothing to redirect.
+    with contextlib.suppress(OSError, ValueError, AttributeError):
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError, AttributeError):  # no real file descriptor (captured)
-        pass
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -8,6 +8,7 @@ loops only read, sleep and reconnect.
 
 from __future__ import annotations
 
+import contextlib
 import random
 import re
 import sys
@@ -332,15 +333,14 @@ def _check(response: httpx.Response, body: bytes) -> UnexpectedResponseError | N
     if 200 <= status < 300 and (not ctype or _is_sse(ctype)):
         return None
     code = error_type = message = None
-    try:
+    payload: Any = None
+    with contextlib.suppress(msgspec.DecodeError):  # a body that is not JSON has no details
         payload = msgspec.json.decode(body)
-        err = payload.get("error") if isinstance(payload, dict) else None
-        if isinstance(err, dict):
-            message, code, error_type = err.get("message"), err.get("code"), err.get("type")
-        elif isinstance(err, str):
-            message = err
-    except msgspec.DecodeError:
-        pass
+    err = payload.get("error") if isinstance(payload, dict) else None
+    if isinstance(err, dict):
+        message, code, error_type = err.get("message"), err.get("code"), err.get("type")
+    elif isinstance(err, str):
+        message = err
     if not 200 <= status < 300:
         what = f"HTTP {status} {response.reason_phrase}".rstrip()
     else:
@@ -516,27 +516,23 @@ def _gave_up(session: _Session, error: UnexpectedResponseError) -> ResumeFailedE
 
 def _head_sync(response: httpx.Response) -> bytes:
     body = bytearray()
-    try:
+    # The excerpt is best effort: the status already tells the story.
+    with contextlib.closing(response), contextlib.suppress(Exception):
         for chunk in response.iter_bytes():
             body += chunk
             if len(body) >= BODY_EXCERPT:
                 break
-    except Exception:  # the excerpt is best effort: the status tells the story
-        pass
-    finally:
-        response.close()
     return bytes(body[:BODY_EXCERPT])
 
 
 async def _head_async(response: httpx.Response) -> bytes:
     body = bytearray()
     try:
-        async for chunk in response.aiter_bytes():
-            body += chunk
-            if len(body) >= BODY_EXCERPT:
-                break
-    except Exception:  # best effort, as above
-        pass
+        with contextlib.suppress(Exception):  # best effort, as above
+            async for chunk in response.aiter_bytes():
+                body += chunk
+                if len(body) >= BODY_EXCERPT:
+                    break
     finally:
         await response.aclose()
     return bytes(body[:BODY_EXCERPT])
