@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import streamkit
 from streamkit.events.chat import (
     CHAT_CHUNK_DECODER,
     ChatCompletionChunk,
@@ -52,8 +53,13 @@ COVERAGE = [
     pytest.param(
         ChatCompletionChunk,
         (CHUNK,),
-        # Azure extension; system_fingerprint is null in recordings.
-        {"extra": {"prompt_filter_results"}, "nullable": {"system_fingerprint"}},
+        # Azure extension; system_fingerprint is null in recordings; a chunk
+        # without choices has none.
+        {
+            "extra": {"prompt_filter_results"},
+            "nullable": {"system_fingerprint"},
+            "optional": {"choices"},
+        },
         id="ChatCompletionChunk",
     ),
     pytest.param(
@@ -398,7 +404,11 @@ def _field(f: msgspec.inspect.Field) -> st.SearchStrategy[Any]:
     # Type info leaves ``UnsetType`` out of unions; an optional field without a real
     # default is one that defaults to UNSET, so it may also be left out.
     value = from_type_info(f.type)
-    if f.required or f.default is not msgspec.NODEFAULT:
+    if (
+        f.required
+        or f.default is not msgspec.NODEFAULT
+        or f.default_factory is not msgspec.NODEFAULT
+    ):
         return value
     return st.one_of(st.just(msgspec.UNSET), value)
 
@@ -434,3 +444,19 @@ CHUNKS = from_type_info(msgspec.inspect.type_info(ChatCompletionChunk))
 @given(CHUNKS)
 def test_random_chunks_roundtrip(chunk: ChatCompletionChunk) -> None:
     assert CHAT_CHUNK_DECODER.decode(msgspec.json.encode(chunk)) == chunk
+
+
+def test_chunk_without_choices_key() -> None:
+    # Some compatible servers leave the key out of usage-only chunks.
+    body = (
+        b'data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"m",'
+        b'"choices":[{"index":0,"delta":{"content":"hi"},"finish_reason":"stop"}]}\n\n'
+        b'data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"m",'
+        b'"usage":{"prompt_tokens":1,"completion_tokens":1,"total_tokens":2}}\n\n'
+        b"data: [DONE]\n\n"
+    )
+    events = list(streamkit.iter_events(body))
+    assert events[1].choices == []
+    completion = streamkit.reduce(body)
+    assert completion.choices[0].message.content == "hi"
+    assert completion.usage.total_tokens == 2

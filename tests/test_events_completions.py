@@ -38,7 +38,8 @@ COVERAGE = [
     pytest.param(
         CompletionChunk,
         (RESPONSE,),
-        {"nullable": {"system_fingerprint", "usage"}},
+        # A chunk without choices has none.
+        {"nullable": {"system_fingerprint", "usage"}, "optional": {"choices"}},
         id="CompletionChunk",
     ),
     pytest.param(

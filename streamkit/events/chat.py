@@ -109,8 +109,9 @@ class ChatCompletionChunk(Model):
     object: str
     created: int
     model: str
-    # Empty on the usage-only last chunk and on Azure's prompt-filter chunk.
-    choices: list[ChunkChoice]
+    # Empty on the usage-only last chunk and on Azure's prompt-filter chunk;
+    # required by the spec, but a chunk without the key means no choices.
+    choices: list[ChunkChoice] = msgspec.field(default_factory=list)
     usage: CompletionUsage | UnsetType | None = UNSET
     # The spec says non-null, but recorded streams send ``null``.
     system_fingerprint: str | UnsetType | None = UNSET

@@ -40,7 +40,8 @@ class CompletionChunk(Model):
     object: str
     created: int
     model: str
-    choices: list[CompletionChunkChoice]
+    # Required by the spec; a chunk without the key means no choices.
+    choices: list[CompletionChunkChoice] = msgspec.field(default_factory=list)
     # The spec says non-null; the same server field is ``null`` in recorded chat
     # streams, so accept it here too.
     system_fingerprint: str | UnsetType | None = UNSET
