@@ -522,3 +522,15 @@ def test_corrupt_payload_keeps_what_came_before(srv: tuple[Switch, str]) -> None
         with pytest.raises(streamkit.EventDecodeError) as again:
             sh.reduce(client, "POST", "/v1/responses", json={"stream": True})
     assert again.value.partial.verdict.last_sequence_number == 2
+
+
+def test_drop_after_the_terminal_event_is_not_an_error(srv: tuple[Switch, str]) -> None:
+    switch, base = srv
+    path = RESUMABLE[0]
+    body = path.read_bytes()
+    # The connection breaks right after the last event: nothing is missing.
+    app = ReplayApp([path], cut_at=[len(b"".join(Recording.load(path).events))])
+    with switch.using(app), httpx.Client(base_url=base) as client:
+        final = sh.reduce(client, "POST", "/v1/responses", json={"stream": True}, resume=False)
+    assert final == streamkit.reduce(body)
+    assert [r.method for r in app.requests] == ["POST"]

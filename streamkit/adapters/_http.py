@@ -252,6 +252,8 @@ class _Session:
         broke and cannot be resumed, ``ResumeFailedError`` after the last
         allowed attempt."""
         self._end_connection()
+        if self.finished():
+            return None  # a drop after the stream's end loses nothing
         cut = cause is not None or (self._sse is not None and self._sse.truncated)
         if self.errored and not cut:
             return None  # the server ended the response with an error
