@@ -52,7 +52,10 @@ def iter_events(
     feed, decode_into = sse.feed, dec.decode_into
     for chunk in iter_chunks(source):
         try:
-            decode_into(feed(chunk), out)
+            frames = feed(chunk)
+            if not frames:
+                continue  # most small network reads complete no event
+            decode_into(frames, out)
         except StreamError:
             yield from out
             raise
@@ -84,7 +87,10 @@ async def aiter_events(
     async with aclosing(aiter_chunks(source)) as chunks:
         async for chunk in chunks:
             try:
-                decode_into(feed(chunk), out)
+                frames = feed(chunk)
+                if not frames:
+                    continue
+                decode_into(frames, out)
             except StreamError:
                 for event in out:
                     yield event
