@@ -1,18 +1,14 @@
-"""Spec-coverage helpers shared by the Chat and Completions type tests: read the
-extracted OpenAPI subset and compare a Struct's fields with a schema."""
+"""Spec-coverage helpers shared by the Chat and Completions type tests: compare a
+Struct's fields with a schema of the OpenAI OpenAPI description. The description is
+read on first use (tests that use these helpers carry ``@pytest.mark.openapi``)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection
-from pathlib import Path
 from typing import Any
 
 import msgspec
-
-SCHEMAS: dict[str, Any] = json.loads(
-    (Path(__file__).parent / "data" / "openai-openapi-chat-subset.json").read_text("utf-8")
-)["components"]["schemas"]
+from helpers import SCHEMAS
 
 
 def _deref(node: dict[str, Any]) -> dict[str, Any]:

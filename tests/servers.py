@@ -1,13 +1,16 @@
-"""A real HTTP server for the tests: uvicorn on 127.0.0.1, started once per
-session, serving whichever ASGI app a test installs."""
+"""HTTP for the tests: a real server (uvicorn on 127.0.0.1, serving whichever ASGI
+app a test installs), in-process httpx transports for an ASGI app, and misbehaving
+peers."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 import anyio
+import httpx
 
 from streamkit.replay import serving
 
@@ -35,6 +38,123 @@ def server() -> Iterator[tuple[Switch, str]]:
     switch = Switch()
     with serving(switch) as base:
         yield switch, base
+
+
+# In-process transports ---------------------------------------------------------
+#
+# httpx.ASGITransport joins the body into one chunk; these keep each body message the
+# app sends as one chunk, so a client sees the chunking the app chose (ReplayApp's
+# chunk_sizes), with no socket and no thread.
+
+_INCOMPLETE = "peer closed connection without sending complete message body"
+
+
+@dataclass
+class _Reply:
+    status: int = 0
+    headers: list[tuple[bytes, bytes]] = field(default_factory=list)
+    parts: list[bytes] = field(default_factory=list)
+    complete: bool = False
+
+
+async def _exchange(app: Any, request: httpx.Request, body: bytes) -> _Reply:
+    """Run ``app`` for one request to the end and collect what it sent."""
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": request.method,
+        "scheme": request.url.scheme,
+        "path": request.url.path,
+        "raw_path": request.url.raw_path.split(b"?")[0],
+        "query_string": request.url.query,
+        "root_path": "",
+        "headers": [(k.lower(), v) for k, v in request.headers.raw],
+        "server": (request.url.host, request.url.port),
+        "client": ("127.0.0.1", 50000),
+    }
+    reply = _Reply()
+    started = body_sent = False
+
+    async def receive() -> dict[str, Any]:
+        nonlocal body_sent
+        if not body_sent:
+            body_sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        if reply.complete:
+            return {"type": "http.disconnect"}
+        # The whole response is collected before the client reads it, so an app
+        # waiting on the client would wait forever: such apps need a real server.
+        raise RuntimeError("in-process transport: the app waited on the client mid-response")
+
+    async def send(message: dict[str, Any]) -> None:
+        nonlocal started
+        if message["type"] == "http.response.start":
+            assert not started, "response started twice"
+            started = True
+            reply.status = message["status"]
+            reply.headers = list(message.get("headers", []))
+        elif message["type"] == "http.response.body":
+            assert started and not reply.complete, "body outside a response"
+            chunk = message.get("body", b"")
+            if chunk and request.method != "HEAD":
+                reply.parts.append(bytes(chunk))
+            reply.complete = not message.get("more_body", False)
+
+    await app(scope, receive, send)
+    if not started:
+        raise httpx.RemoteProtocolError("the app ended without a response", request=request)
+    return reply
+
+
+class _SyncBody(httpx.SyncByteStream):
+    def __init__(self, reply: _Reply) -> None:
+        self.reply = reply
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield from self.reply.parts
+        if not self.reply.complete:  # the app returned mid-body: a dropped connection
+            raise httpx.RemoteProtocolError(_INCOMPLETE)
+
+
+class _AsyncBody(httpx.AsyncByteStream):
+    def __init__(self, reply: _Reply) -> None:
+        self.reply = reply
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for part in self.reply.parts:
+            yield part
+        if not self.reply.complete:
+            raise httpx.RemoteProtocolError(_INCOMPLETE)
+
+
+class InProcess(httpx.BaseTransport):
+    """Sync httpx transport calling an ASGI app in this thread (one event loop
+    per request)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        body = request.read()
+        reply = anyio.run(_exchange, self.app, request, body)
+        return httpx.Response(reply.status, headers=reply.headers, stream=_SyncBody(reply))
+
+
+class AsyncInProcess(httpx.AsyncBaseTransport):
+    """Async httpx transport calling an ASGI app in the caller's event loop."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        body = await request.aread()
+        reply = await _exchange(self.app, request, body)
+        return httpx.Response(reply.status, headers=reply.headers, stream=_AsyncBody(reply))
+
+
+#: The base URL in-process clients use (any host works: nothing is resolved).
+IN_PROCESS_URL = "http://replay.test"
 
 
 # Misbehaving peers ---------------------------------------------------------

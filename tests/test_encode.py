@@ -8,7 +8,7 @@ from typing import Any
 
 import msgspec
 import pytest
-from helpers import recording_ids, recording_paths
+from helpers import recording_params, recording_paths
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -75,9 +75,9 @@ def completion_chunk(text: str = "Hi") -> CompletionChunk:
 # -- recordings ---------------------------------------------------------------------------
 
 
-@pytest.mark.skipif(not PATHS, reason="no shared recordings")
+@pytest.mark.recordings
 @pytest.mark.parametrize("ids", [False, True], ids=["plain", "ids"])
-@pytest.mark.parametrize("path", PATHS, ids=recording_ids(PATHS))
+@pytest.mark.parametrize("path", recording_params(PATHS))
 def test_recording_round_trip(path: Path, ids: bool) -> None:
     events = decode(path.read_bytes())
     assert events
@@ -89,8 +89,8 @@ def test_recording_round_trip(path: Path, ids: bool) -> None:
     assert b"".join(encode_events(again, ids=ids)) == encoded
 
 
-@pytest.mark.skipif(not RESPONSES, reason="no shared recordings")
-@pytest.mark.parametrize("path", RESPONSES, ids=recording_ids(RESPONSES))
+@pytest.mark.recordings
+@pytest.mark.parametrize("path", recording_params(RESPONSES))
 def test_recording_frames_keep_event_names(path: Path) -> None:
     """Responses frames are named by their type, as the server names them."""
     original = decode_frames(path.read_bytes())
@@ -330,7 +330,7 @@ async def test_aencode_events_matches_encode_events() -> None:
 
 
 @pytest.mark.anyio
-@pytest.mark.skipif(not RESPONSES, reason="no shared recordings")
+@pytest.mark.recordings
 async def test_aencode_events_over_a_recording() -> None:
     path = RESPONSES[0]
     events = decode(path.read_bytes())
@@ -427,7 +427,7 @@ def unknown_events(draw: st.DrawFn) -> UnknownEvent:
     return UnknownEvent(type=kind, raw=msgspec.json.encode(body))
 
 
-@given(st.lists(text_deltas, max_size=5), st.booleans())
+@given(st.lists(text_deltas, min_size=1, max_size=5), st.booleans())
 def test_text_deltas_round_trip(events: list[Event], ids: bool) -> None:
     assert decode(b"".join(encode_events(events, ids=ids)), "responses") == events
 

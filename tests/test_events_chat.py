@@ -11,6 +11,7 @@ from typing import Any
 
 import msgspec
 import pytest
+from helpers import recording_params, recording_paths
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -38,8 +39,7 @@ try:
 except ImportError:  # the SSE layer is optional for these tests
     SSEDecoder = None  # type: ignore[assignment,misc]
 
-RECORDINGS = Path(__file__).resolve().parents[1].parent / "shared" / "recordings"
-CHAT_RECORDINGS = sorted((RECORDINGS / "chat").glob("*.sse")) if RECORDINGS.is_dir() else []
+CHAT_RECORDINGS = recording_paths("chat")
 
 # --- spec coverage -------------------------------------------------------------------
 
@@ -92,6 +92,7 @@ COVERAGE = [
 ]
 
 
+@pytest.mark.openapi
 @pytest.mark.parametrize(("cls", "where", "relaxed"), COVERAGE)
 def test_struct_matches_spec_schema(
     cls: type[msgspec.Struct], where: tuple[str, ...], relaxed: dict[str, set[str]]
@@ -99,6 +100,7 @@ def test_struct_matches_spec_schema(
     check_coverage(cls, spec_object(*where), **relaxed)
 
 
+@pytest.mark.openapi
 def test_coverage_check_can_fail() -> None:
     class Partial(msgspec.Struct):
         index: int
@@ -174,6 +176,7 @@ def decode_payload(payload: bytes) -> ChatCompletionChunk | StreamErrorEvent:
 # --- spec example and real recordings --------------------------------------------------
 
 
+@pytest.mark.openapi
 def test_spec_example_chunks_roundtrip() -> None:
     example: str = SCHEMAS[CHUNK]["x-oaiMeta"]["example"]
     payloads = [p.strip() for p in example.split("\n\n") if p.strip().startswith("{")]
@@ -191,7 +194,8 @@ def test_spec_example_chunks_roundtrip() -> None:
 IGNORED_RECORDED_KEYS = {"$.latency_checkpoint"}
 
 
-@pytest.mark.parametrize("path", CHAT_RECORDINGS, ids=lambda p: p.name)
+@pytest.mark.recordings
+@pytest.mark.parametrize("path", recording_params(CHAT_RECORDINGS))
 def test_recording_roundtrips(path: Path) -> None:
     payloads = [p for p in data_payloads(path.read_bytes()) if p.strip() != b"[DONE]"]
     assert payloads
@@ -201,10 +205,9 @@ def test_recording_roundtrips(path: Path) -> None:
     assert dropped <= IGNORED_RECORDED_KEYS, f"keys lost in decoding: {dropped}"
 
 
+@pytest.mark.recordings
 def test_recordings_cover_the_deviations() -> None:
     """The recordings exercise what the relaxed fields are for (guards the fixtures)."""
-    if not CHAT_RECORDINGS:
-        pytest.skip("recordings not available")
     seen = {
         "empty_object": False,
         "no_delta": False,

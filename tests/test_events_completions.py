@@ -51,6 +51,7 @@ COVERAGE = [
 ]
 
 
+@pytest.mark.openapi
 @pytest.mark.parametrize(("cls", "where", "relaxed"), COVERAGE)
 def test_struct_matches_spec_schema(
     cls: type[msgspec.Struct], where: tuple[str, ...], relaxed: dict[str, set[str]]
@@ -58,6 +59,7 @@ def test_struct_matches_spec_schema(
     check_coverage(cls, spec_object(*where), **relaxed)
 
 
+@pytest.mark.openapi
 def test_coverage_check_can_fail() -> None:
     class Partial(msgspec.Struct):
         index: int
@@ -71,6 +73,7 @@ def test_coverage_check_can_fail() -> None:
 # --- final object -------------------------------------------------------------------
 
 
+@pytest.mark.openapi
 def test_spec_example_completion_roundtrips() -> None:
     example = SCHEMAS[RESPONSE]["x-oaiMeta"]["example"]
     completion = msgspec.json.decode(example, type=Completion)

@@ -10,7 +10,7 @@ from typing import Any
 import anyio
 import pytest
 from anyio.streams.memory import MemoryObjectReceiveStream
-from helpers import recording_paths
+from helpers import recording_params, recording_paths
 
 import streamkit
 from streamkit import OutputText, Usage
@@ -186,8 +186,8 @@ async def test_bad_buffer_size() -> None:
 RECORDINGS = recording_paths("responses")[:3] + recording_paths("chat")[:3]
 
 
-@pytest.mark.skipif(not RECORDINGS, reason="no shared recordings")
-@pytest.mark.parametrize("path", RECORDINGS, ids=[p.name for p in RECORDINGS])
+@pytest.mark.recordings
+@pytest.mark.parametrize("path", recording_params(RECORDINGS))
 async def test_with_aiter_events(path: Any) -> None:
     expected_events = list(streamkit.iter_events(path, errors="yield"))
     api = "responses" if path.parent.name == "responses" else "chat"

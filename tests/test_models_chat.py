@@ -109,6 +109,7 @@ COVERAGE = [
 ]
 
 
+@pytest.mark.openapi
 @pytest.mark.parametrize(("cls", "where", "relaxed"), COVERAGE)
 def test_struct_matches_spec_schema(
     cls: type[msgspec.Struct], where: tuple[str, ...], relaxed: dict[str, set[str]]
@@ -116,6 +117,7 @@ def test_struct_matches_spec_schema(
     check_coverage(cls, spec_object(*where), **relaxed)
 
 
+@pytest.mark.openapi
 def test_coverage_check_can_fail() -> None:
     class Partial(msgspec.Struct):
         token: str
@@ -134,6 +136,7 @@ def roundtrip(raw: bytes | str) -> tuple[ChatCompletion, Any]:
     return completion, json.loads(msgspec.json.encode(completion))
 
 
+@pytest.mark.openapi
 def test_spec_example_roundtrips() -> None:
     example = SCHEMAS[RESPONSE]["x-oaiMeta"]["example"]
     completion, again = roundtrip(example)
@@ -299,6 +302,7 @@ def test_reducer_target_accepts_unfinished_choice() -> None:
     assert completion.choices[0].finish_reason is None
 
 
+@pytest.mark.openapi
 def test_unknown_fields_are_ignored() -> None:
     data = json.loads(SCHEMAS[RESPONSE]["x-oaiMeta"]["example"])
     data["brand_new_field"] = {"x": 1}

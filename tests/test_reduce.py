@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers import chunkings, random_chunks, recording_ids, recording_paths
+from helpers import chunkings, random_chunks, recording_params, recording_paths
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -22,15 +22,15 @@ from streamkit import (
     iter_events,
     reduce,
 )
-from streamkit.data import recording
 from streamkit.events import ResponseCompletedEvent
+from streamkit.testing import demo_stream
 
 PATHS = recording_paths()
 RESPONSES = recording_paths("responses")
 
 
-@pytest.mark.skipif(not PATHS, reason="shared recordings not present")
-@pytest.mark.parametrize("path", PATHS, ids=recording_ids(PATHS))
+@pytest.mark.recordings
+@pytest.mark.parametrize("path", recording_params(PATHS))
 def test_reduce_every_recording_at_every_chunking(path: Path) -> None:
     data = path.read_bytes()
     results = [reduce(chunks) for _, chunks in chunkings(data, bytewise=False, seed=7)]
@@ -50,7 +50,7 @@ def test_reduce_every_recording_at_every_chunking(path: Path) -> None:
         assert first.verdict.status == "completed"
 
 
-@pytest.mark.skipif(not RESPONSES, reason="shared recordings not present")
+@pytest.mark.recordings
 def test_cut_stream_is_truncated_never_success() -> None:
     data = next(p for p in RESPONSES if "resp-text__3" in p.name).read_bytes()
     cut = data[: len(data) // 2]
@@ -64,10 +64,10 @@ def test_cut_stream_is_truncated_never_success() -> None:
     assert "sequence_number" in str(info.value)
 
 
+@pytest.mark.recordings
 def test_incomplete_chat_is_reported_and_strict_raises() -> None:
     paths = [p for p in PATHS if "max-tokens" in p.name]
-    if not paths:
-        pytest.skip("no max-tokens recording")
+    assert paths, "no recording of a stream stopped by max_tokens"
     result = reduce(paths[0])
     assert result.verdict is not None and result.verdict.status == "incomplete"
     assert result.verdict.reason == "length"
@@ -75,10 +75,10 @@ def test_incomplete_chat_is_reported_and_strict_raises() -> None:
         reduce(paths[0], strict=True)
 
 
+@pytest.mark.recordings
 def test_failed_stream_strict_raises_api_error() -> None:
     paths = [p for p in PATHS if "resp-failed" in p.name]
-    if not paths:
-        pytest.skip("no failed recording")
+    assert paths, "no recording of a failed response"
     result = reduce(paths[0])
     assert result.verdict is not None and result.verdict.status in ("failed", "errored")
     with pytest.raises(APIStreamError) as info:
@@ -101,13 +101,20 @@ def test_decode_error_keeps_what_was_reduced() -> None:
 
 
 def test_empty_stream() -> None:
-    result = reduce(b"")
+    # Empty input is no event stream; keep-alives alone are a stream cut before its
+    # first event.
+    with pytest.raises(streamkit.NotEventStreamError, match="the input is empty"):
+        reduce(b"")
+    result = reduce(b": keep-alive\n\n")
     assert result.verdict is not None and result.verdict.status == "truncated"
 
 
+@pytest.mark.recordings
 @pytest.mark.anyio
 async def test_areduce_matches_reduce() -> None:
-    for path in PATHS[:: max(1, len(PATHS) // 12)]:
+    sample = PATHS[:: max(1, len(PATHS) // 12)]
+    assert len(sample) >= 12
+    for path in sample:
         data = path.read_bytes()
 
         async def source(data: bytes = data):  # type: ignore[no-untyped-def]
@@ -119,7 +126,7 @@ async def test_areduce_matches_reduce() -> None:
         assert got == want and got.verdict == want.verdict
 
 
-@pytest.mark.skipif(not RESPONSES, reason="shared recordings not present")
+@pytest.mark.recordings
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(min_value=0, max_value=10**6), st.data())
 def test_combined_reducers_equal_separate_runs(seed: int, data: st.DataObject) -> None:
@@ -142,10 +149,11 @@ def test_combined_reducers_equal_separate_runs(seed: int, data: st.DataObject) -
     assert together == separate
 
 
-@pytest.mark.skipif(not PATHS, reason="shared recordings not present")
+@pytest.mark.recordings
 def test_iter_finished_reports_each_tool_call_once_with_parsed_arguments() -> None:
     from streamkit.reducers import TextDone, ToolCallDone
 
+    calls_compared = texts_compared = 0
     for path in PATHS:
         finished = list(streamkit.iter_finished(path.read_bytes()))
         calls = [f for f in finished if isinstance(f, ToolCallDone) and f.kind == "function"]
@@ -157,18 +165,21 @@ def test_iter_finished_reports_each_tool_call_once_with_parsed_arguments() -> No
         assert sorted((c.call_id or "", c.arguments) for c in calls) == sorted(
             (c.call_id or "", c.arguments) for c in expected
         ), path.name
+        calls_compared += len(expected)
         texts = "".join(f.text for f in finished if isinstance(f, TextDone))
         if path.parent.name == "responses" and reduce(path).verdict.ok:  # type: ignore[union-attr]
             assert texts == streamkit.OutputText().feed(iter_events(path, errors="yield")), (
                 path.name
             )
+            texts_compared += bool(texts)
+    assert calls_compared > 0 and texts_compared > 0
 
 
 def test_auto_api_from_an_unknown_first_event() -> None:
     # A Responses stream that opens with an event type streamkit does not know
     # is still folded by the Responses reducer.
     head = b'event: response.brand_new\ndata: {"type":"response.brand_new"}\n\n'
-    body = head + recording("responses-text")
+    body = head + demo_stream("responses-text")
     result = streamkit.reduce(body)
     assert isinstance(result, streamkit.Response)
     assert result.verdict.status == "completed"

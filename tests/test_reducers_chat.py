@@ -13,7 +13,7 @@ from typing import Any
 
 import msgspec
 import pytest
-from helpers import RECORDINGS, recording_ids, recording_paths
+from helpers import RECORDINGS, recording_params, recording_paths
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -199,8 +199,8 @@ def expected_done(expected: dict[int, dict[str, Any]]) -> list[tuple[str, int, i
     return out
 
 
-@pytest.mark.skipif(not CHAT, reason="shared recordings not available")
-@pytest.mark.parametrize("path", CHAT, ids=recording_ids(CHAT))
+@pytest.mark.recordings
+@pytest.mark.parametrize("path", recording_params(CHAT))
 def test_recording(path: Path) -> None:
     data = path.read_bytes()
     payloads = payloads_of(data)
@@ -222,7 +222,11 @@ def test_recording(path: Path) -> None:
     assert result.verdict is not None
     assert result.verdict.events == len(events)
     assert r.saw_done == ("no_DONE" not in tags)
-    if "finish_length" in tags:
+    if not r.saw_done:
+        # Every choice finished, but the end-of-stream marker never came.
+        assert result.verdict.status == "unterminated"
+        assert result.verdict.reason == "no [DONE] after finish_reason"
+    elif "finish_length" in tags:
         assert result.verdict.status == "incomplete"
         assert result.verdict.reason == "length"
     else:
@@ -295,7 +299,7 @@ def test_recording(path: Path) -> None:
     assert r.take_finished() == []
 
 
-@pytest.mark.skipif(not CHAT, reason="shared recordings not available")
+@pytest.mark.recordings
 def test_recording_result_readable_any_time() -> None:
     """result() mid-stream is a snapshot: later chunks do not change it."""
     path = next(p for p in CHAT if "logprobs" in tags_of(p)) if TAGS else CHAT[0]
@@ -353,6 +357,7 @@ def test_n_choices_interleaved_any_order() -> None:
             chunk(ch(1, role="assistant", content="b"), ch(2, content="C")),
             chunk(ch(0, content="A"), ch(1, content="B")),
             chunk(ch(1, "stop"), ch(2, "length"), ch(0, "stop")),
+            Done(),
         ]
     )
     assert [(c.index, c.message.content, c.finish_reason) for c in result.choices] == [
@@ -429,6 +434,7 @@ def test_legacy_function_call() -> None:
             chunk(ch(function_call={"arguments": '{"a"'})),
             chunk(ch(function_call={"name": "lookup", "arguments": ": 2}"})),
             chunk(ch(finish_reason="function_call")),
+            Done(),
         ]
     )
     fc = result.choices[0].message.function_call
@@ -690,14 +696,21 @@ def test_verdict_rules(reasons: list[str | None], want: tuple[str, str | None]) 
         chunk(ch(i, role="assistant", content="x")) for i in range(len(reasons))
     ]
     events += [chunk(ch(i, reason)) for i, reason in enumerate(reasons) if reason]
-    result, _ = run(events)
+    result, _ = run([*events, Done()])
     assert status(result) == want
+    # Without [DONE], a stream whose choices all finished is unterminated; one
+    # with an unfinished choice stays truncated.
+    result, _ = run(events)
+    if want[0] == "truncated":
+        assert status(result) == want
+    else:
+        assert status(result) == ("unterminated", "no [DONE] after finish_reason")
 
 
-def test_verdict_without_done_still_completed() -> None:
-    result, r = run([chunk(ch(content="x", finish_reason="stop"))])
-    assert status(result) == ("completed", None)
-    assert not r.saw_done
+def test_verdict_without_done_is_unterminated() -> None:
+    result, r = run([chunk(ch(content="x", finish_reason="stop")), chunk(usage=USAGE)])
+    assert status(result) == ("unterminated", "no [DONE] after finish_reason")
+    assert not r.saw_done and result.verdict is not None and not result.verdict.ok
 
 
 def test_verdict_no_chunk_or_no_choice_is_truncated() -> None:
@@ -721,6 +734,7 @@ def test_verdict_errored() -> None:
 def test_verdict_in_progress_until_finish() -> None:
     r = quiet()
     r.step(chunk(ch(content="x", finish_reason="stop")))
+    r.step(Done())
     assert status(r.result()) == ("in_progress", None)
     assert r.verdict().status == "in_progress"
     assert status(r.finish()) == ("completed", None)
@@ -912,7 +926,7 @@ def straight(events: list[ChatStreamEvent]) -> tuple[Any, ...]:
 RECORDED_EVENTS = [chat_events_of(p.read_bytes()) for p in CHAT]
 
 
-@pytest.mark.skipif(not CHAT, reason="shared recordings not available")
+@pytest.mark.recordings
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(pick=st.integers(0, 10_000), cut=st.integers(0, 10_000), take=st.integers(-1, 10_000))
 def test_checkpoint_recordings(pick: int, cut: int, take: int) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 
 import msgspec
 import pytest
-from helpers import recording_ids, recording_paths
+from helpers import RECORDINGS, recording_params, recording_paths
 
 from streamkit._errors import StreamError
 from streamkit._sse import SSEDecoder
@@ -75,9 +75,8 @@ from streamkit.reducers.responses import (
     StreamIntegrityWarning,
 )
 
-RECORDINGS = Path(__file__).resolve().parents[1].parent / "shared" / "recordings"
-PATHS = recording_paths("responses") if (RECORDINGS / "responses").is_dir() else []
-needs_recordings = pytest.mark.skipif(not PATHS, reason="shared recordings not available")
+PATHS = recording_paths("responses")
+needs_recordings = pytest.mark.recordings
 
 
 # --------------------------------------------------------------------------- #
@@ -196,7 +195,7 @@ def text_view(response: Response) -> dict[str, Any]:
 
 
 @needs_recordings
-@pytest.mark.parametrize("path", COMPLETED, ids=recording_ids(COMPLETED))
+@pytest.mark.parametrize("path", recording_params(COMPLETED))
 def test_fold_equals_server_final_response(path: Path) -> None:
     events = recording(path.name)
     _, result = fold(events)
@@ -212,7 +211,7 @@ def test_fold_equals_server_final_response(path: Path) -> None:
 
 
 @needs_recordings
-@pytest.mark.parametrize("path", COMPLETED, ids=recording_ids(COMPLETED))
+@pytest.mark.parametrize("path", recording_params(COMPLETED))
 def test_fold_without_item_done_matches_server(path: Path) -> None:
     """Without output_item.done the items are built from added + deltas + part
     events and only reconciled with response.completed; they must still match
@@ -224,7 +223,7 @@ def test_fold_without_item_done_matches_server(path: Path) -> None:
 
 
 @needs_recordings
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", recording_params(NAMES))
 def test_no_done_events_give_the_same_text(name: str) -> None:
     events = recording(name)
     _, full = fold(events)
@@ -292,7 +291,7 @@ def test_items_without_item_done_take_the_server_value() -> None:
 
 
 @needs_recordings
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", recording_params(NAMES))
 def test_verify_reports_nothing_on_recordings(name: str) -> None:
     reducer, _ = fold(recording(name), verify=True)
     assert reducer.divergences == []
@@ -855,7 +854,7 @@ def test_sequence_resumed_stream_starts_anywhere() -> None:
 
 
 @needs_recordings
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", recording_params(NAMES))
 def test_recordings_have_no_sequence_issues(name: str) -> None:
     reducer = ResponseReducer(sequence_policy="raise")
     reducer.feed(recording(name))
@@ -929,7 +928,7 @@ def _signals(finished: Any) -> Callable[[Any], bool]:
 
 
 @needs_recordings
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", recording_params(NAMES))
 def test_finished_events_once_and_never_early(name: str) -> None:
     events = recording(name)
     trace = finished_trace(events)
@@ -1047,7 +1046,7 @@ def test_text_done_is_released_by_output_text_done() -> None:
 
 
 @needs_recordings
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", recording_params(NAMES))
 def test_checkpoint_restore_midway(name: str) -> None:
     events = recording(name)
     expected, result = fold(events, verify=True)
@@ -1070,7 +1069,7 @@ SMALL = [n for n in NAMES if len(recording(n)) <= 130] if PATHS else []
 
 
 @needs_recordings
-@pytest.mark.parametrize("name", SMALL)
+@pytest.mark.parametrize("name", recording_params(SMALL))
 def test_result_at_every_step_matches_a_cold_rebuild(name: str) -> None:
     """The per-item cache never serves a stale item."""
     reducer = ResponseReducer(sequence_policy="ignore")

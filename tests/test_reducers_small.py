@@ -151,7 +151,7 @@ def test_tool_calls_invalid_json_is_reported_not_raised() -> None:
     assert call.parsed is None and call.parse_error and call.arguments == "{oops"
 
 
-@pytest.mark.skipif(not RESPONSES, reason="shared recordings not present")
+@pytest.mark.recordings
 def test_tool_calls_on_responses_recordings_match_final_items() -> None:
     seen = 0
     for path in RESPONSES:
@@ -172,8 +172,9 @@ def test_tool_calls_on_responses_recordings_match_final_items() -> None:
     assert seen >= 5
 
 
-@pytest.mark.skipif(not RESPONSES, reason="shared recordings not present")
+@pytest.mark.recordings
 def test_output_text_on_responses_recordings_matches_server_text() -> None:
+    compared = 0
     for path in RESPONSES:
         events = list(iter_events(path, errors="yield"))
         completed = [e for e in events if type(e).__name__ == "ResponseCompletedEvent"]
@@ -187,14 +188,19 @@ def test_output_text_on_responses_recordings_matches_server_text() -> None:
             if type(part).__name__ == "OutputText"
         )
         assert OutputText().feed(events) == expected, path.name
+        compared += bool(expected)
+    assert compared >= 40
 
 
-@pytest.mark.skipif(not CHAT, reason="shared recordings not present")
+@pytest.mark.recordings
 def test_usage_on_chat_recordings_is_the_last_reported() -> None:
+    with_usage = 0
     for path in CHAT:
         events = list(iter_events(path, errors="yield"))
         reported = [e.usage for e in events if isinstance(e, ChatCompletionChunk) and e.usage]
         assert Usage().feed(events) == (reported[-1] if reported else None), path.name
+        with_usage += bool(reported)
+    assert with_usage >= 10
 
 
 def test_usage_not_erased_by_a_later_chunk() -> None:

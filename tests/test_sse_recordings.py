@@ -1,25 +1,25 @@
-"""Every shared real recording frames cleanly, identically under every chunking."""
+"""Every real recording frames cleanly, identically under every chunking."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from helpers import chunkings, recording_ids, recording_paths
+from helpers import chunkings, recording_params, recording_paths
 
 from streamkit import SSEDecoder, iter_frames
-from streamkit.data import RECORDINGS, recording
+from streamkit.testing import DEMO_STREAMS, demo_stream
 
 PATHS = recording_paths()
 
 
-@pytest.mark.skipif(not PATHS, reason="shared recordings not present")
-@pytest.mark.parametrize("path", PATHS, ids=recording_ids(PATHS))
-def test_recording_frames_under_every_chunking(path: Path) -> None:
+@pytest.mark.recordings
+@pytest.mark.parametrize("path", recording_params(PATHS))
+def test_recording_frames_under_every_chunking(decoder_cls: type[SSEDecoder], path: Path) -> None:
     data = path.read_bytes()
     seen = {}
     for name, chunks in chunkings(data, seed=len(data)):
-        dec = SSEDecoder()
+        dec = decoder_cls()
         frames = [f for chunk in chunks for f in dec.feed(chunk)] + dec.close()
         seen[name] = [(f.event, bytes(f.data), f.id, f.retry) for f in frames]
         assert not dec.truncated, name
@@ -31,16 +31,17 @@ def test_recording_frames_under_every_chunking(path: Path) -> None:
         assert payload == b"[DONE]" or payload.startswith(b"{"), (event, payload[:40])
 
 
-def test_recordings_are_present_in_ci() -> None:
-    import os
+@pytest.mark.recordings
+def test_recordings_hold_both_apis() -> None:
+    # A corpus that is present but thin would let the tests over it pass on little.
+    assert len(recording_paths("responses")) >= 50
+    assert len(recording_paths("chat")) >= 30
+    assert len(PATHS) >= 100
 
-    if os.environ.get("CI"):
-        assert len(PATHS) >= 100
 
-
-@pytest.mark.parametrize("name", sorted(RECORDINGS))
-def test_bundled_recording_frames(name: str) -> None:
-    frames = list(iter_frames(recording(name)))
+@pytest.mark.parametrize("name", sorted(DEMO_STREAMS))
+def test_demo_stream_frames(name: str) -> None:
+    frames = list(iter_frames(demo_stream(name)))
     assert frames
     # Responses streams name every event; Chat streams send bare data lines.
     if name.startswith("responses"):

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import chunkings, random_chunks, recording_ids, recording_paths
+from helpers import chunkings, random_chunks, recording_params, recording_paths
 
 import streamkit
 from streamkit import (
@@ -26,7 +26,7 @@ from streamkit import (
 from streamkit.adapters._tee import StreamTee, atee, tee
 
 PATHS = recording_paths()
-needs_recordings = pytest.mark.skipif(not PATHS, reason="no shared recordings")
+needs_recordings = pytest.mark.recordings
 
 CHAT = (
     b'data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"m",'
@@ -66,7 +66,7 @@ def assert_forwarded(forwarded: list[Any], chunks: list[Any]) -> None:
 
 
 @needs_recordings
-@pytest.mark.parametrize("path", PATHS, ids=recording_ids(PATHS))
+@pytest.mark.parametrize("path", recording_params(PATHS))
 def test_recording_forwarded_and_reduced(path: Path) -> None:
     data = path.read_bytes()
     expected = streamkit.reduce(path)
@@ -85,7 +85,7 @@ def test_recording_forwarded_and_reduced(path: Path) -> None:
 
 
 @needs_recordings
-@pytest.mark.parametrize("path", PATHS, ids=recording_ids(PATHS))
+@pytest.mark.parametrize("path", recording_params(PATHS))
 def test_recording_small_reducers(path: Path) -> None:
     data = path.read_bytes()
     events = expected_events(data)
@@ -101,7 +101,7 @@ def test_recording_small_reducers(path: Path) -> None:
 
 
 @needs_recordings
-@pytest.mark.parametrize("path", PATHS, ids=recording_ids(PATHS))
+@pytest.mark.parametrize("path", recording_params(PATHS))
 def test_recording_callable_observer(path: Path) -> None:
     data = path.read_bytes()
     seen: list[streamkit.Event] = []
@@ -114,7 +114,7 @@ def test_recording_callable_observer(path: Path) -> None:
 
 @needs_recordings
 @pytest.mark.anyio
-@pytest.mark.parametrize("path", PATHS[::4], ids=recording_ids(PATHS[::4]))
+@pytest.mark.parametrize("path", recording_params(PATHS[::4]))
 async def test_recording_async(path: Path) -> None:
     data = path.read_bytes()
     expected = streamkit.reduce(path)
