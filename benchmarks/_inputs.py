@@ -19,6 +19,7 @@ import base64
 import json
 import os
 import random
+import re
 import string
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -665,7 +666,7 @@ def recordings_dir() -> Path | None:
     env = os.environ.get("STREAMKIT_RECORDINGS")
     here = Path(__file__).resolve().parent.parent
     candidates = [Path(env)] if env else []
-    candidates += [here.parent / "shared" / "recordings", Path("/work/shared/recordings")]
+    candidates.append(here.parent / "shared" / "recordings")
     for path in candidates:
         if path.is_dir():
             return path
@@ -704,9 +705,14 @@ def recordings(api: str, factor: float = 1.0) -> bytes | None:
 CHUNKINGS: dict[str, str] = {
     "64KiB": "64 KiB chunks",
     "rand1-200": "random 1-200 B chunks (seeded)",
+    "1event": "one event per read (each chunk ends where an event does)",
     "1KiB": "1 KiB chunks",
     "whole": "one chunk",
 }
+
+
+#: The end of an event: a line ending, then the blank line (any line endings).
+_EVENT_END = re.compile(rb"(?:\r\n|\r(?!\n)|\n)(?:\r\n|\r(?!\n)|\n)")
 
 
 def chunk(data: bytes, chunking: str, seed: int = 0) -> list[bytes]:
@@ -716,6 +722,16 @@ def chunk(data: bytes, chunking: str, seed: int = 0) -> list[bytes]:
     if chunking in ("64KiB", "1KiB"):
         size = 64 * 1024 if chunking == "64KiB" else 1024
         return [data[i : i + size] for i in range(0, len(data), size)]
+    if chunking == "1event":
+        # What a network read holds in real traffic: about one event (servers
+        # flush each event as it is produced).
+        out, pos = [], 0
+        for m in _EVENT_END.finditer(data):
+            out.append(data[pos : m.end()])
+            pos = m.end()
+        if pos < len(data):
+            out.append(data[pos:])
+        return out
     if chunking == "rand1-200":
         rng = random.Random(0x5EED ^ seed)
         lo, hi = RANDOM_CHUNK
@@ -754,7 +770,7 @@ def standard_inputs(factor: float = 1.0, scaling: bool = True) -> list[InputSpec
     def n(full: int) -> int:
         return max(50, round(full * factor))
 
-    main = ("64KiB", "rand1-200")
+    main = ("64KiB", "rand1-200", "1event")
     d = n(DEFAULT_DELTAS)
     specs = [
         InputSpec(

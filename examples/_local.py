@@ -1,5 +1,5 @@
-"""Shared by the examples: a local OpenAI-compatible server replaying the
-recordings bundled with streamkit, so every example runs without a network."""
+"""Shared by the examples: a local OpenAI-compatible server replaying the demo
+streams streamkit generates, so every example runs without a network."""
 
 from __future__ import annotations
 
@@ -7,17 +7,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from streamkit.data import recording, recordings
 from streamkit.replay import ReplayApp, serving
+from streamkit.testing import DEMO_STREAMS, demo_stream
 
 
 @contextmanager
 def local_server(**options: Any) -> Iterator[str]:
-    """Serve the bundled recordings on 127.0.0.1; yield the base URL.
+    """Serve the demo streams on 127.0.0.1; yield the base URL.
 
-    Send ``"model": "<recording name>"`` to pick one (``responses-text``,
-    ``responses-tools``, ``chat-text``, ...)."""
+    Send ``"model": "<stream name>"`` to pick one (``responses-text``,
+    ``responses-tools``, ``chat-text``, ...: ``streamkit.testing.DEMO_STREAMS``)."""
     options.setdefault("chunk_sizes", (1, 200))  # small, uneven network reads
-    app = ReplayApp([(name, recording(name)) for name in recordings()], **options)
+    app = ReplayApp([(name, demo_stream(name)) for name in DEMO_STREAMS], **options)
     with serving(app) as base_url:
         yield base_url

@@ -18,7 +18,7 @@ def main(base_url: str) -> tuple[streamkit.Response, list[Any]]:
     client = openai.OpenAI(base_url=f"{base_url}/v1", api_key="unused")
 
     with client.responses.with_streaming_response.create(
-        model="responses-tools", input="What's the weather in Paris?", stream=True
+        model="responses-tools", input="Convert 250 CAD to NOK; flights EZE to YUL?", stream=True
     ) as raw:
         response = streamkit.reduce(raw.iter_bytes())
     assert isinstance(response, streamkit.Response)
@@ -27,7 +27,7 @@ def main(base_url: str) -> tuple[streamkit.Response, list[Any]]:
 
     chat = client.chat.completions.with_streaming_response.create(
         model="chat-tools",
-        messages=[{"role": "user", "content": "Weather in Paris and Rome?"}],
+        messages=[{"role": "user", "content": "Weather in Tokyo and Lisbon?"}],
         stream=True,
     )
     # streamkit.http.stream also takes the SDK's raw response directly.

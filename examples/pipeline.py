@@ -1,8 +1,8 @@
-"""Declare a pipeline instead of writing a loop: one pass over a recorded
-stream computes the text, the tool calls, the usage and the timing, while a
-tap prints the text as it streams.
+"""Declare a pipeline instead of writing a loop: one pass over a stream
+computes the text, the tool calls, the usage and the timing, while a tap
+prints the text as it streams.
 
-    python examples/pipeline.py [FILE.sse]
+    python examples/pipeline.py [FILE.sse]    # default: the responses-tools demo stream
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from typing import Any
 
 import streamkit
 from streamkit import OutputText, Timing, ToolCalls, Usage, combine, filter_events, tap
-from streamkit.data import recording
 from streamkit.events import ResponseTextDeltaEvent
+from streamkit.testing import demo_stream
 
 
 def main(source: Any) -> dict[str, Any]:
@@ -38,4 +38,4 @@ def main(source: Any) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else recording("responses-tools"))
+    main(sys.argv[1] if len(sys.argv) > 1 else demo_stream("responses-tools"))

@@ -80,8 +80,8 @@ def main() -> list[dict[str, Any]]:
     import openai
     from _local import local_server
 
-    from streamkit.data import recording
     from streamkit.replay import serving
+    from streamkit.testing import demo_stream
 
     with local_server() as upstream_url:
         proxy = MeteringProxy(upstream_url)
@@ -91,7 +91,7 @@ def main() -> list[dict[str, Any]]:
                 model="responses-text", input="A story, please.", stream=True
             ) as raw:
                 received = b"".join(raw.iter_bytes())
-    assert received == b"".join(proxy.forwarded) == recording("responses-text")
+    assert received == b"".join(proxy.forwarded) == demo_stream("responses-text")
     for entry in proxy.meter:
         print(f"{entry['path']}: {entry['events']} events, usage {entry['usage']}")
     return proxy.meter

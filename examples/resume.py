@@ -13,7 +13,7 @@ from __future__ import annotations
 import httpx
 
 import streamkit
-from streamkit.data import recording
+from streamkit.testing import demo_stream
 
 
 def main(base_url: str) -> streamkit.Response:
@@ -28,7 +28,7 @@ def main(base_url: str) -> streamkit.Response:
         assert numbers == list(range(len(numbers)))  # 0 lost, 0 seen twice
 
         response = streamkit.http.reduce(client, "POST", "/v1/responses", json=body, resume=policy)
-    assert response == streamkit.reduce(recording("responses-text"))
+    assert response == streamkit.reduce(demo_stream("responses-text"))
     print(f"{response.id}: {response.verdict.status}")
     return response
 

@@ -13,7 +13,7 @@ from helpers import random_chunks
 import streamkit
 from streamkit import SSEDecoder, StreamError, aiter_frames, iter_frames
 from streamkit.adapters import iter_chunks
-from streamkit.data import recording
+from streamkit.testing import demo_stream
 
 STREAM = b"event: a\ndata: 1\n\nevent: b\ndata: 2\n\n: bye\n"
 EXPECTED = [("a", b"1"), ("b", b"2")]
@@ -128,7 +128,7 @@ async def test_anyio_tcp_byte_stream(anyio_backend: str) -> None:
     # A real anyio ByteReceiveStream: a TCP connection on 127.0.0.1.
     from anyio.abc import SocketAttribute, SocketStream
 
-    data = recording("responses-tools")
+    data = demo_stream("responses-tools")
 
     async def serve(stream: SocketStream) -> None:
         async with stream:

@@ -1,49 +1,70 @@
-"""``streamkit demo``: a bundled real recording through the whole pipeline, offline."""
+"""``streamkit demo``: a stream streamkit generates, through the whole pipeline, offline."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 import time
-from typing import Any
+from typing import IO, Any
+
+from msgspec import UNSET
 
 from .. import reduce
-from ..data import RECORDINGS, recording, recordings
+from .._decode import Event
+from ..events import (
+    ChatCompletionChunk,
+    ResponseFunctionCallArgumentsDeltaEvent,
+    ResponseOutputItemAddedEvent,
+    ResponseReasoningSummaryTextDeltaEvent,
+    ResponseRefusalDeltaEvent,
+    ResponseTextDeltaEvent,
+)
 from ..models import ChatCompletion, Completion, Response
-from ._commands import TextPrinter, format_table
-from ._common import EXIT_EPILOG, Pacer, Style
-from ._pipeline import Final, error_text, run, usage_numbers, verdict_exit
+from ..models.responses import FunctionToolCall
+from ..testing import DEMO_STREAMS, demo_stream
+from ._commands import format_table
+from ._common import EXIT_EPILOG, Pacer, Style, is_tty
+from ._pipeline import Final, error_text, run, verdict_exit
 
-__all__ = ["DEMO_RECORDING", "DEMO_SECONDS", "add_demo", "measure"]
+__all__ = ["DEMO_STREAM", "FIRST_TOKEN_SECONDS", "TOKENS_PER_SECOND", "add_demo", "measure"]
 
-#: The recording the demo replays unless told otherwise.
-DEMO_RECORDING = "responses-text"
-#: How long the live replay of the text takes, whatever the recording's length.
-DEMO_SECONDS = 2.0
+#: The stream the demo plays unless told otherwise.
+DEMO_STREAM = "responses-text"
+#: The live pace: a wait for the first token, then this many tokens a second
+#: (about what a fast hosted model streams).
+TOKENS_PER_SECOND = 70.0
+FIRST_TOKEN_SECONDS = 0.4
 #: How long the throughput measurement runs (at least three passes).
 _MEASURE_SECONDS = 0.3
 
 
 def add_demo(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``streamkit demo``."""
+    names = "\n".join(f"  {name:<20} {text}" for name, text in DEMO_STREAMS.items())
     parser = sub.add_parser(
         "demo",
-        help="replay a bundled real recording through the whole pipeline (offline)",
-        description="Replay a real recorded stream bundled with streamkit, without network:\n"
-        f"print its text live (in about {DEMO_SECONDS:g} s), then a summary of the final\n"
-        "object, the events by type and the measured parse + fold throughput (measured\n"
-        "separately, without the pacing).",
+        help="play a generated stream through the whole pipeline (offline)",
+        description="Play a stream streamkit generates (no network, no API key) through the\n"
+        "whole pipeline: its text, reasoning summary and tool calls as they arrive\n"
+        f"(live on a terminal: {TOKENS_PER_SECOND:g} tokens/s), then a summary of the final\n"
+        "object, the events by type and the measured parse + fold throughput\n"
+        "(measured separately, without the pacing).\n\n"
+        f"streams (--stream NAME; the other commands read them as @NAME):\n{names}",
         epilog=EXIT_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "--no-live", action="store_true", help="print the text at once instead of pacing it"
+        "--live",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="pace the output like a live stream (default: when stdout is a terminal)",
     )
     parser.add_argument(
-        "--recording",
-        choices=recordings(),
-        default=DEMO_RECORDING,
-        help=f"the bundled recording to replay (default: {DEMO_RECORDING})",
+        "--stream",
+        choices=list(DEMO_STREAMS),
+        default=DEMO_STREAM,
+        metavar="NAME",
+        help=f"the stream to play (default: {DEMO_STREAM})",
     )
     parser.set_defaults(run=_demo)
 
@@ -64,31 +85,133 @@ def measure(
     return len(data) * passes / elapsed, events * passes / elapsed, passes
 
 
+class _Player:
+    """Prints what a stream shows a user as its events arrive: reasoning summary,
+    text, refusal and tool calls (Responses, or choice 0 of a Chat stream), each
+    in its own paragraph, every piece paced like a live token when ``pacer``
+    is given."""
+
+    def __init__(self, out: IO[str], style: Style, pacer: Pacer | None) -> None:
+        self._out = out
+        self._style = style
+        self._pacer = pacer
+        self._block: tuple[Any, ...] | None = None
+        self._reasoning: set[int] = set()
+        self._last = "\n"
+        #: Whether any text was written.
+        self.wrote = False
+
+    def __call__(self, event: Event) -> None:
+        """Show the piece of one event, if it has one."""
+        if isinstance(event, ResponseTextDeltaEvent):
+            self._show(("text", event.output_index, event.content_index), event.delta)
+        elif isinstance(event, ResponseReasoningSummaryTextDeltaEvent):
+            key = ("reasoning", event.output_index, event.summary_index)
+            if event.output_index not in self._reasoning:
+                self._reasoning.add(event.output_index)
+                self._start(key, self._style.dim("(reasoning summary)") + "\n")
+            self._show(key, event.delta, self._style.dim)
+        elif isinstance(event, ResponseRefusalDeltaEvent):
+            key = ("refusal", event.output_index, event.content_index)
+            self._start(key, self._style.yellow("refusal: "))
+            self._show(key, event.delta, self._style.yellow)
+        elif isinstance(event, ResponseOutputItemAddedEvent):
+            if isinstance(event.item, FunctionToolCall):
+                self._start(("call", event.output_index), f"tool call: {event.item.name}(")
+        elif isinstance(event, ResponseFunctionCallArgumentsDeltaEvent):
+            self._show(("call", event.output_index), event.delta, self._style.dim)
+        elif isinstance(event, ChatCompletionChunk):
+            self._chat(event)
+
+    def _chat(self, chunk: ChatCompletionChunk) -> None:
+        for choice in chunk.choices:
+            delta = choice.delta
+            if choice.index != 0 or delta is UNSET:
+                continue
+            if isinstance(delta.content, str):
+                self._show(("text",), delta.content)
+            if isinstance(delta.refusal, str):
+                self._start(("refusal",), self._style.yellow("refusal: "))
+                self._show(("refusal",), delta.refusal, self._style.yellow)
+            for call in delta.tool_calls or ():
+                function = call.function
+                if function is UNSET:
+                    continue
+                if isinstance(function.name, str):
+                    self._start(("call", call.index), f"tool call: {function.name}(")
+                if isinstance(function.arguments, str):
+                    self._show(("call", call.index), function.arguments, self._style.dim)
+
+    def _start(self, key: tuple[Any, ...], head: str) -> None:
+        """Begin the paragraph ``key`` with ``head`` (nothing when it has begun)."""
+        if key == self._block:
+            return
+        calls = self._block is not None and self._block[0] == key[0] == "call"
+        self._close()
+        if self.wrote:
+            # A blank line between paragraphs; tool calls go one to a line.
+            self._write("\n" if calls or self._last.endswith("\n") else "\n\n")
+        self._block = key
+        self._write(head)
+
+    def _show(self, key: tuple[Any, ...], piece: str, paint: Any = None) -> None:
+        if not piece:
+            return
+        self._start(key, "")
+        if self._pacer is not None:
+            self._pacer.wait()
+        self._write(paint(piece) if paint is not None else piece)
+        self._last = piece
+        self.wrote = True
+        if self._pacer is not None:
+            self._out.flush()
+
+    def _close(self) -> None:
+        if self._block is not None and self._block[0] == "call":
+            self._write(")")
+            self._last = ")"
+
+    def _write(self, text: str) -> None:
+        if text:
+            self._out.write(text)
+
+    def end(self) -> None:
+        """Close the last paragraph and end the line."""
+        self._close()
+        self._block = None
+        if self.wrote and not self._last.endswith("\n"):
+            self._out.write("\n")
+        self._out.flush()
+
+
 def _demo(args: argparse.Namespace) -> int:
     out = sys.stdout
     style = Style(out)
-    name: str = args.recording
-    data = recording(name)
-    # A first pass, not timed: its event count sets the pace and the measurement's.
+    name: str = args.stream
+    data = demo_stream(name)
+    # A first pass, not timed: its event count goes into the header and the measurement.
     verdict = reduce(data).verdict
     count = verdict.events if verdict is not None else 0
 
     out.write(
         style.dim(
-            f"streamkit demo: replaying {RECORDINGS[name]} ({len(data):,} bytes), "
-            "a real recorded stream bundled with streamkit\n"
+            f"streamkit demo: @{name} ({DEMO_STREAMS[name]})\n"
+            f"{len(data):,} bytes, {count:,} events, generated by streamkit.testing "
+            "(no network)"
         )
-        + "\n"
+        + "\n\n"
     )
     out.flush()
+    live = is_tty(out) if args.live is None else args.live
     pacer = None
-    if not args.no_live:
-        pacer = Pacer(max(count / DEMO_SECONDS, 1.0))
-    printer = TextPrinter(out, pacer=pacer)
-    outcome = run([data], on_event=printer)
-    printer.end()
-    if not printer.wrote:
-        out.write(style.dim("(no output text: see the output items below)") + "\n")
+    if live:
+        time.sleep(FIRST_TOKEN_SECONDS)
+        pacer = Pacer(TOKENS_PER_SECOND)
+    player = _Player(out, style, pacer)
+    outcome = run([data], on_event=player)
+    player.end()
+    if not player.wrote:
+        out.write(style.dim("(no text: see the output items below)") + "\n")
 
     out.write("\n" + style.bold("Final object") + "\n")
     rows = _summary(outcome.result, outcome.status, style)
@@ -134,16 +257,40 @@ def _summary(result: Final, status: str, style: Style) -> list[tuple[str, str]]:
     else:
         rows.append(("verdict", shown))
         rows.extend(_choices(result))
-    usage = usage_numbers(result)
+    usage = _usage(result)
     if usage is not None:
-        rows.append(
-            (
-                "usage",
-                f"{usage['input']:,} input + {usage['output']:,} output "
-                f"= {usage['total']:,} tokens",
-            )
-        )
+        rows.append(("usage", usage))
     return rows
+
+
+def _number(value: Any) -> int | None:
+    return value if isinstance(value, int) else None
+
+
+def _usage(result: Final) -> str | None:
+    """``1,843 input (1,536 cached) + 412 output (256 reasoning) = 2,255 tokens``;
+    a detail the server did not send is left out."""
+    usage = result.usage
+    if usage is None or usage is UNSET:
+        return None
+    if isinstance(result, Response):
+        numbers = [usage.input_tokens, usage.output_tokens, usage.total_tokens]  # type: ignore[union-attr]
+        cached = _number(usage.input_tokens_details.cached_tokens)  # type: ignore[union-attr]
+        reasoning = _number(usage.output_tokens_details.reasoning_tokens)  # type: ignore[union-attr]
+    else:
+        numbers = [usage.prompt_tokens, usage.completion_tokens, usage.total_tokens]  # type: ignore[union-attr]
+        prompt = getattr(usage, "prompt_tokens_details", None)
+        completion = getattr(usage, "completion_tokens_details", None)
+        cached = _number(getattr(prompt, "cached_tokens", None))
+        reasoning = _number(getattr(completion, "reasoning_tokens", None))
+    given, produced, total = numbers
+    text = f"{given:,} input"
+    if cached is not None:
+        text += f" ({cached:,} cached)"
+    text += f" + {produced:,} output"
+    if reasoning is not None:
+        text += f" ({reasoning:,} reasoning)"
+    return text + f" = {total:,} tokens"
 
 
 def _item_type(item: Any) -> str:
@@ -162,6 +309,10 @@ def _excerpt(text: str, limit: int = 60) -> str:
 def _item(item: Any) -> str:
     kind = _item_type(item)
     if kind == "message":
+        refusals = [getattr(part, "refusal", None) for part in item.content]
+        refusal = "".join(r for r in refusals if isinstance(r, str))
+        if refusal:
+            return f"message: refusal {_excerpt(refusal)!r}"
         texts = [getattr(part, "text", "") for part in item.content]
         text = "".join(t for t in texts if isinstance(t, str))
         return f"message: {len(text):,} chars of text, {_excerpt(text)!r}"
@@ -171,7 +322,10 @@ def _item(item: Any) -> str:
         summary = item.summary if isinstance(item.summary, list) else []
         encrypted = getattr(item, "encrypted_content", None)
         extra = ", encrypted content" if isinstance(encrypted, str) and encrypted else ""
-        return f"reasoning: {len(summary)} summary part{'s' if len(summary) != 1 else ''}{extra}"
+        shown = f"reasoning: {len(summary)} summary part{'s' if len(summary) != 1 else ''}{extra}"
+        if summary:
+            shown += f", {_excerpt(summary[0].text, 40)!r}"
+        return shown
     return kind
 
 
@@ -187,6 +341,9 @@ def _choices(result: ChatCompletion | Completion) -> list[tuple[str, str]]:
         parts = []
         if isinstance(message.content, str):
             parts.append(f"{len(message.content):,} chars of text, {_excerpt(message.content)!r}")
+        refusal = getattr(message, "refusal", None)
+        if isinstance(refusal, str) and refusal:
+            parts.append(f"refusal {_excerpt(refusal)!r}")
         calls = message.tool_calls if isinstance(message.tool_calls, list) else []
         parts.extend(
             f"tool call {c.function.name}({_excerpt(c.function.arguments, 40)})" for c in calls
