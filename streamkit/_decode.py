@@ -85,6 +85,9 @@ class EventDecoder:
 
     ``decode_into(frames, out)`` appends the events of a batch of frames to
     ``out``; if it raises, ``out`` already holds every event before the error.
+    Its errors name the frame (``index``, ``event_type``, ``excerpt``); frames
+    carry no byte positions, so ``offset`` is left to the iterators that read
+    the bytes (``iter_events`` and its twins fill it in).
     """
 
     __slots__ = ("_at", "_errors", "_strict", "_types", "api", "done", "index")

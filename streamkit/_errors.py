@@ -25,6 +25,7 @@ __all__ = [
     "ConnectionLostError",
     "StreamTimeoutError",
     "ResumeFailedError",
+    "NotEventStreamError",
 ]
 
 _EXCERPT = 80
@@ -65,6 +66,12 @@ class StreamError(Exception):
         #: What was reduced before the error (set by ``streamkit.reduce``).
         self.partial: object = None
         super().__init__(self._render())
+
+    def _locate(self, offset: int) -> None:
+        """Set ``offset`` once the layer that read the bytes knows it (the
+        message is rendered again)."""
+        self.offset = offset
+        self.args = (self._render(),)
 
     def _render(self) -> str:
         where = []
@@ -139,18 +146,59 @@ class VerdictError(StreamError):
     """A strict reduction did not complete; ``verdict`` says how it ended and
     ``partial`` holds the object reduced so far."""
 
-    def __init__(self, message: str, *, verdict: object, index: int | None = None) -> None:
+    def __init__(
+        self, message: str, *, verdict: object, index: int | None = None, offset: int | None = None
+    ) -> None:
         self.verdict = verdict
-        super().__init__(message, index=index)
+        super().__init__(message, index=index, offset=offset)
 
 
 class TruncatedStreamError(VerdictError):
-    """The stream ended before its terminal event (strict reductions)."""
+    """The stream ended before its terminal event (strict reductions): a cut
+    stream (verdict ``truncated``), or a Chat/Completions stream whose choices
+    all finished but whose ``[DONE]`` never came (verdict ``unterminated``)."""
 
 
 class IncompleteStreamError(VerdictError):
     """The server ended the stream early (``response.incomplete``, or a Chat
     choice that stopped for ``length`` / ``content_filter``)."""
+
+
+class NotEventStreamError(StreamError):
+    """The input is not an event stream: its bytes ended without a single SSE
+    event, and no line of them was an SSE field (``data``, ``event``, ``id``,
+    ``retry``) or comment. An HTML error page, a JSON body, random bytes and
+    empty input all get this error instead of an empty result.
+
+    A stream of comments only (keep-alives) is an event stream that ended
+    before its first event: it is not this error (``reduce`` reports it
+    ``truncated``). ``offset`` is 0, ``index`` 0 and ``excerpt`` the first
+    bytes of the input; the message quotes the start of its first line.
+    """
+
+    def __init__(self, head: bytes) -> None:
+        super().__init__(_not_sse_message(head), index=0, offset=0, excerpt=excerpt(head))
+
+    def _render(self) -> str:
+        # The message already quotes the input; the generic "event #0 at byte
+        # 0 ... [bytes: ...]" decoration would only repeat it.
+        return self.message
+
+
+_QUOTE = 60
+
+
+def _not_sse_message(head: bytes) -> str:
+    if not head:
+        return "no server-sent events found; the input is empty"
+    text = head.decode("utf-8", "replace")
+    first, eol, _ = text.replace("\r", "\n").partition("\n")
+    # ``head`` is at most _EXCERPT bytes: without a line break in it, the line
+    # may go on. A blank first line is shown with the line breaks after it.
+    shown, cut = (first, not eol) if first.strip() else (text, True)
+    more = len(shown) > _QUOTE or (cut and len(head) >= _EXCERPT)
+    quoted = repr(shown[:_QUOTE]) + ("..." if more else "")
+    return f"no server-sent events found; the input starts with {quoted}"
 
 
 class APIStreamError(StreamError):
@@ -171,6 +219,7 @@ class APIStreamError(StreamError):
         event: object = None,
         index: int | None = None,
         event_type: str | None = None,
+        offset: int | None = None,
         excerpt: bytes = b"",
     ) -> None:
         self.code = code
@@ -181,7 +230,11 @@ class APIStreamError(StreamError):
         if code is not None:
             detail = f"{detail} (code={code!r})"
         super().__init__(
-            f"server error: {detail}", index=index, event_type=event_type, excerpt=excerpt
+            f"server error: {detail}",
+            index=index,
+            event_type=event_type,
+            offset=offset,
+            excerpt=excerpt,
         )
         self.server_message = message
 

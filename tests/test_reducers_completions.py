@@ -144,6 +144,7 @@ def test_result_is_snapshot_and_in_progress() -> None:
     first = r.result()
     before = msgspec.json.encode(first)
     r.step(chunk(ch(0, "b", "stop", logprobs=lp("b"))))
+    r.step(Done())
     assert msgspec.json.encode(first) == before
     assert status(first) == ("in_progress", None)
     final = r.finish()
@@ -159,11 +160,18 @@ def test_result_is_snapshot_and_in_progress() -> None:
         ([chunk(usage=USAGE)], ("truncated", None)),
         ([chunk(ch(0, "x"))], ("truncated", None)),
         ([chunk(ch(0, "x", "stop"), ch(1, "y"))], ("truncated", None)),
-        ([chunk(ch(0, "x", "stop"))], ("completed", None)),
+        ([chunk(ch(0, "x", "stop"))], ("unterminated", "no [DONE] after finish_reason")),
         ([chunk(ch(0, "x", "stop")), Done()], ("completed", None)),
         ([chunk(ch(0, "x", "length")), Done()], ("incomplete", "length")),
-        ([chunk(ch(0, "x", "content_filter"))], ("incomplete", "content_filter")),
-        ([chunk(ch(0, "x", "stop")), UnknownEvent(type="x", raw=b"{}")], ("completed", None)),
+        ([chunk(ch(0, "x", "content_filter")), Done()], ("incomplete", "content_filter")),
+        (
+            [chunk(ch(0, "x", "content_filter")), chunk(usage=USAGE)],
+            ("unterminated", "no [DONE] after finish_reason"),
+        ),
+        (
+            [chunk(ch(0, "x", "stop")), UnknownEvent(type="x", raw=b"{}"), Done()],
+            ("completed", None),
+        ),
     ],
 )
 def test_verdicts(events: list[CompletionStreamEvent], want: tuple[str, str | None]) -> None:

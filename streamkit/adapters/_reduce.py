@@ -57,15 +57,22 @@ def _api_of(event: Event, api: API) -> API:
 
 
 class _Driver:
-    """Shared by ``reduce`` and ``areduce``: picks the reducer on the first
-    event, finishes, and applies ``strict``."""
+    """Shared by the reducing functions: picks the reducer on the first event,
+    finishes, and applies ``strict``.
 
-    __slots__ = ("api", "reducer", "strict", "verify")
+    ``sse`` is the SSE decoder reading the bytes, when the caller has one: a
+    strict-mode error then says at which byte offset the reading stopped.
+    Input that is not an event stream never gets here: the event iterators
+    raise ``NotEventStreamError`` for it, so no object is made up for it.
+    """
 
-    def __init__(self, api: API, strict: bool, verify: bool) -> None:
+    __slots__ = ("api", "reducer", "sse", "strict", "verify")
+
+    def __init__(self, api: API, strict: bool, verify: bool, sse: SSEDecoder | None = None) -> None:
         self.api = api
         self.strict = strict
         self.verify = verify
+        self.sse = sse
         self.reducer: Reducer[Any, Any] | None = None
 
     def first(self, event: Event) -> Reducer[Any, Any]:
@@ -74,10 +81,12 @@ class _Driver:
 
     def finish(self) -> Final:
         if self.reducer is None:
+            # An event stream that ended before its first event (keep-alive
+            # comments only): its API is unknown; the verdict says truncated.
             self.reducer = reducer_for("chat" if self.api == "auto" else self.api)
         result: Final = self.reducer.finish()
         if self.strict:
-            _check(result)
+            _check(result, None if self.sse is None else self.sse.bytes_fed)
         return result
 
     def failed(self, exc: StreamError) -> None:
@@ -112,12 +121,15 @@ class _Driver:
         return self.finish()
 
 
-def _check(result: Final) -> None:
+def _check(result: Final, offset: int | None) -> None:
+    """Strict mode: raise unless the verdict is ``completed``. The error is about
+    how the stream ended: ``index`` is the number of events folded, ``offset``
+    the number of bytes read."""
     verdict = result.verdict
     if verdict is None or verdict.status == "completed":
         return
     index = verdict.events
-    error: Exception
+    error: StreamError
     if verdict.status in ("failed", "errored"):
         err = verdict.error
         error = APIStreamError(
@@ -128,16 +140,30 @@ def _check(result: Final) -> None:
             event=err,
             index=index,
             event_type=verdict.status,
+            offset=offset,
         )
     elif verdict.status == "incomplete":
         error = IncompleteStreamError(
-            f"stream incomplete: {verdict.reason}", verdict=verdict, index=index
+            f"stream incomplete: {verdict.reason}", verdict=verdict, index=index, offset=offset
+        )
+    elif verdict.status == "unterminated":
+        # The bytes ended before the end-of-stream marker: a cut stream, even if
+        # the content itself is complete.
+        error = TruncatedStreamError(
+            "stream unterminated: every choice finished, but the bytes ended without "
+            "[DONE] (a usage chunk sent after the last finish_reason may be lost)",
+            verdict=verdict,
+            index=index,
+            offset=offset,
         )
     else:
         last = verdict.last_sequence_number
         where = f" after sequence_number {last}" if last is not None else ""
         error = TruncatedStreamError(
-            f"stream ended before its terminal event{where}", verdict=verdict, index=index
+            f"stream ended before its terminal event{where}",
+            verdict=verdict,
+            index=index,
+            offset=offset,
         )
     error.partial = result
     raise error
@@ -162,22 +188,19 @@ def reduce(
 
     Returns a ``Response`` (Responses API), ``ChatCompletion`` or ``Completion``
     whose ``.verdict`` says how the stream ended (completed, incomplete,
-    failed, errored, truncated). With ``strict=True`` anything but completed
-    raises (``TruncatedStreamError``, ``IncompleteStreamError`` or
-    ``APIStreamError``), with the object so far on the error's ``partial``.
-    A decoding error also carries ``partial``. ``verify=True`` (Responses)
-    compares the fold with the server's final object; see
-    ``ResponseReducer.divergences``.
+    failed, errored, truncated, unterminated). With ``strict=True`` anything
+    but completed raises (``TruncatedStreamError`` for truncated and
+    unterminated, ``IncompleteStreamError`` or ``APIStreamError``), with the
+    object so far on the error's ``partial``. A decoding error also carries
+    ``partial``; every error says where it happened (``index``, and ``offset``:
+    the byte offset of the event, or for a strict-mode verdict the bytes
+    read). Input that is not an event stream raises ``NotEventStreamError``
+    (no object). ``verify=True`` (Responses) compares the fold with the
+    server's final object; see ``ResponseReducer.divergences``.
     """
-    driver = _Driver(api, strict, verify)
-    events: Iterator[Event] = iter_events(
-        source,
-        api,
-        errors="yield",
-        decoder=decoder,
-        max_event_bytes=max_event_bytes,
-        max_idle_lines=max_idle_lines,
-    )
+    sse = decoder or SSEDecoder(max_event_bytes=max_event_bytes, max_idle_lines=max_idle_lines)
+    driver = _Driver(api, strict, verify, sse)
+    events: Iterator[Event] = iter_events(source, api, errors="yield", decoder=sse)
     return driver.fold(events)
 
 
@@ -192,15 +215,9 @@ async def areduce(
     max_idle_lines: int | None = None,
 ) -> Final:
     """Async twin of ``reduce`` over any async (or sync) byte source."""
-    driver = _Driver(api, strict, verify)
-    events: AsyncIterator[Event] = aiter_events(
-        source,
-        api,
-        errors="yield",
-        decoder=decoder,
-        max_event_bytes=max_event_bytes,
-        max_idle_lines=max_idle_lines,
-    )
+    sse = decoder or SSEDecoder(max_event_bytes=max_event_bytes, max_idle_lines=max_idle_lines)
+    driver = _Driver(api, strict, verify, sse)
+    events: AsyncIterator[Event] = aiter_events(source, api, errors="yield", decoder=sse)
     return await driver.afold(events)
 
 

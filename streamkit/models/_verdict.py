@@ -8,7 +8,9 @@ import msgspec
 
 __all__ = ["Verdict", "VerdictStatus", "HasVerdict"]
 
-VerdictStatus = Literal["in_progress", "completed", "incomplete", "failed", "errored", "truncated"]
+VerdictStatus = Literal[
+    "in_progress", "completed", "incomplete", "failed", "errored", "truncated", "unterminated"
+]
 
 _KEY: Final = "_streamkit_verdict"
 
@@ -19,13 +21,21 @@ class Verdict(msgspec.Struct, kw_only=True, frozen=True):
     ``status`` is one of:
 
     * ``"completed"``: the stream reached its normal end (``response.completed``;
-      for Chat/Completions every choice finished normally);
+      for Chat/Completions every choice finished normally and ``[DONE]`` came);
     * ``"incomplete"``: the server stopped early; ``reason`` says why
       (``max_output_tokens``, ``content_filter``, ``length``, ...);
     * ``"failed"``: ``response.failed``; ``error`` holds the server's error;
     * ``"errored"``: an in-stream error event or error payload; ``error`` holds it;
     * ``"truncated"``: the bytes ended before any terminal event (a cut stream);
+    * ``"unterminated"``: Chat/Completions only: every choice got its
+      ``finish_reason`` (the content is complete) but the bytes ended without
+      ``data: [DONE]``, so chunks sent after the last finish reason, such as
+      the usage chunk of ``stream_options.include_usage``, may be lost
+      (``reason``: ``"no [DONE] after finish_reason"``);
     * ``"in_progress"``: the reducer has not been told the stream ended.
+
+    Only ``completed`` is success (``ok``): a stream whose end was not seen is
+    never reported as one.
 
     ``last_sequence_number`` is the last Responses ``sequence_number`` seen
     (where resumption would start), ``events`` the number of events folded.

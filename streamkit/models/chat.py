@@ -11,6 +11,8 @@ Field names and required/optional/nullable follow the OpenAPI description
 Required fields have no default; optional ones default to ``msgspec.UNSET`` so that
 decoding and re-encoding reproduces the server's JSON, keys left out stay left out.
 Values the server may extend (roles, finish reasons, service tiers) are plain ``str``.
+The spec's ``number`` fields are ``int | float``, so a number re-encodes as the server
+wrote it (``0`` stays ``0``, not ``0.0``).
 """
 
 from __future__ import annotations
@@ -92,7 +94,7 @@ class TopLogprob(Model):
     """One of the most likely tokens at a position, with its log probability."""
 
     token: str
-    logprob: float
+    logprob: int | float
     bytes: list[int] | None
 
 
@@ -100,7 +102,7 @@ class ChatCompletionTokenLogprob(Model):
     """Log probability of one generated token and its most likely alternatives."""
 
     token: str
-    logprob: float
+    logprob: int | float
     bytes: list[int] | None
     top_logprobs: list[TopLogprob]
 
@@ -124,7 +126,7 @@ class ModerationResult(Model):
     model: str
     flagged: bool
     categories: dict[str, bool]
-    category_scores: dict[str, float]
+    category_scores: dict[str, int | float]
     category_applied_input_types: dict[str, list[str]]
 
 

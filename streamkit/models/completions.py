@@ -24,9 +24,9 @@ class CompletionLogprobs(Model):
     """Per-token log probabilities of a legacy completion, as parallel arrays."""
 
     text_offset: list[int] | UnsetType = UNSET
-    token_logprobs: list[float] | UnsetType = UNSET
+    token_logprobs: list[int | float] | UnsetType = UNSET
     tokens: list[str] | UnsetType = UNSET
-    top_logprobs: list[dict[str, float]] | UnsetType = UNSET
+    top_logprobs: list[dict[str, int | float]] | UnsetType = UNSET
 
 
 class CompletionChoice(Model):

@@ -12,6 +12,9 @@ reproduces the wire JSON (minus unknown keys):
 * an optional field defaults to ``msgspec.UNSET`` and so is omitted again on
   encode when it was absent;
 * enum-like strings the server may extend (status, role, ...) are plain ``str``;
+* a ``number`` (timestamps, temperature, logprobs, scores) is ``int | float``,
+  so an integer stays an integer (``"created_at":1776381833`` re-encodes as
+  sent, not as ``1776381833.0``);
 * configuration echoed back from the request (tools, text, reasoning, ...) is
   ``Any``: it must never make a stream fail to decode.
 
@@ -186,7 +189,7 @@ class TopLogProb(Model, kw_only=True):
     """One alternative token with its log probability."""
 
     token: str
-    logprob: float
+    logprob: int | float
     bytes: list[int]
 
 
@@ -194,7 +197,7 @@ class LogProb(Model, kw_only=True):
     """Log probability of one output token, with the top alternatives."""
 
     token: str
-    logprob: float
+    logprob: int | float
     bytes: list[int]
     top_logprobs: list[TopLogProb]
 
@@ -292,7 +295,7 @@ class FileSearchResult(Model, kw_only=True):
     filename: str | UnsetType = UNSET
     # Integers stay integers: a plain ``float`` would turn 3 into 3.0.
     attributes: dict[str, str | int | float | bool] | UnsetType | None = UNSET
-    score: float | UnsetType = UNSET
+    score: int | float | UnsetType = UNSET
 
 
 class WebSearchSource(Model, kw_only=True):
@@ -1016,7 +1019,7 @@ class ModerationResultBody(Model, kw_only=True, tag_field="type", tag="moderatio
     model: str
     flagged: bool
     categories: dict[str, bool]
-    category_scores: dict[str, float]
+    category_scores: dict[str, int | float]
     category_applied_input_types: dict[str, list[str]]
 
 
@@ -1043,9 +1046,11 @@ class Response(Model, HasVerdict, kw_only=True, gc=True, dict=True):
 
     id: str
     object: str
-    created_at: float
+    # ``number`` in the spec; servers send integers here (and ``"temperature":1``
+    # as well as ``0.7``): ``int | float`` keeps each as sent.
+    created_at: int | float
     status: str | UnsetType = UNSET
-    completed_at: float | UnsetType | None = UNSET
+    completed_at: int | float | UnsetType | None = UNSET
     model: str
     # Required by the spec; the SDK documents (and works around) lifecycle
     # events that omit it, so it is optional here.
@@ -1064,8 +1069,8 @@ class Response(Model, HasVerdict, kw_only=True, gc=True, dict=True):
     parallel_tool_calls: bool
     max_output_tokens: int | UnsetType | None = UNSET
     max_tool_calls: int | UnsetType | None = UNSET
-    temperature: float | None
-    top_p: float | None
+    temperature: int | float | None
+    top_p: int | float | None
     top_logprobs: int | UnsetType | None = UNSET
     # Not nullable in the spec, but every recording sends `"user": null`.
     user: str | UnsetType | None = UNSET

@@ -529,7 +529,7 @@ def empty_response() -> Response:
     return Response(
         id="",
         object="response",
-        created_at=0.0,
+        created_at=0,
         model="",
         error=None,
         incomplete_details=None,

@@ -75,6 +75,9 @@ MAX_INDEX_JUMP: Final = 1000
 # Finish reasons meaning "the server stopped before the model was done".
 INCOMPLETE_REASONS: Final = frozenset({"length", "content_filter"})
 
+#: ``Verdict.reason`` of an ``unterminated`` stream.
+NO_DONE_REASON: Final = "no [DONE] after finish_reason"
+
 # Azure severities, mildest first; unknown values rank between safe and low.
 _SEVERITY_RANK: Final = {"safe": 0, "low": 2, "medium": 3, "high": 4}
 _FILTER_FIELDS: Final = ContentFilterResults.__struct_fields__
@@ -189,9 +192,16 @@ def final_verdict(
     events: int,
     error: ErrorDetail | None,
     finish_reasons: Iterable[str | None],
+    saw_done: bool,
 ) -> Verdict:
     """The verdict rules shared by Chat and legacy Completions (``finish_reasons`` in
-    choice-index order)."""
+    choice-index order; ``saw_done``: whether ``[DONE]`` was stepped).
+
+    First match wins: ``errored`` (an error payload), ``truncated`` (no choice, or a
+    choice without a finish reason), ``unterminated`` (every choice finished but no
+    ``[DONE]``), ``incomplete`` (a ``length`` / ``content_filter`` finish), else
+    ``completed``.
+    """
     if not finished:
         return Verdict(status="in_progress", events=events)
     if error is not None:
@@ -200,6 +210,11 @@ def final_verdict(
     # No choice at all, or a choice cut off before its last chunk: the bytes ended early.
     if not reasons or None in reasons:
         return Verdict(status="truncated", events=events)
+    # The content is complete, but what the server sends after the last finish
+    # reason (the usage chunk of ``stream_options.include_usage``) may be lost:
+    # without the end marker nobody can tell, so this is not success.
+    if not saw_done:
+        return Verdict(status="unterminated", reason=NO_DONE_REASON, events=events)
     for reason in reasons:
         if reason in INCOMPLETE_REASONS:
             return Verdict(status="incomplete", reason=reason, events=events)
@@ -256,11 +271,14 @@ class ChatCompletionReducer(
     it). The final object's ``verdict`` says how the stream ended:
 
     * ``completed``: every choice got a finish reason other than ``length`` /
-      ``content_filter`` (``[DONE]`` is noted in ``saw_done`` but not required);
+      ``content_filter``, and ``[DONE]`` came;
     * ``incomplete``: some choice stopped with ``length`` or ``content_filter``
-      (``reason``);
+      (``reason``), and ``[DONE]`` came;
     * ``errored``: an in-stream ``{"error": ...}`` payload was stepped (``error``);
     * ``truncated``: no choice at all, or a choice without a finish reason;
+    * ``unterminated``: every choice got a finish reason but ``[DONE]`` never came
+      (``reason``: ``"no [DONE] after finish_reason"``): the content is complete,
+      but a usage chunk sent after it may have been lost;
     * ``in_progress``: before ``finish()``.
 
     ``index_policy`` decides what happens besides recording when the stream is
@@ -576,6 +594,7 @@ class ChatCompletionReducer(
             events=st.events,
             error=st.error,
             finish_reasons=(st.choices[i].finish_reason for i in sorted(st.choices)),
+            saw_done=st.saw_done,
         )
 
     def result(self) -> ChatCompletion:

@@ -86,7 +86,8 @@ class CompletionReducer(
     Same contract as ``ChatCompletionReducer``: ``step`` every event, ``finish()`` at
     the end of the bytes, ``result()`` at any time; the verdict is ``completed`` /
     ``incomplete`` (``length``, ``content_filter``) / ``errored`` / ``truncated`` /
-    ``in_progress``; ``index_policy`` governs impossible choice indexes.
+    ``unterminated`` (every choice finished, no ``[DONE]``) / ``in_progress``;
+    ``index_policy`` governs impossible choice indexes.
     """
 
     State: ClassVar[type[msgspec.Struct]] = CompletionReducerState
@@ -198,6 +199,7 @@ class CompletionReducer(
             events=st.events,
             error=st.error,
             finish_reasons=(st.choices[i].finish_reason for i in sorted(st.choices)),
+            saw_done=st.saw_done,
         )
 
     def result(self) -> Completion:
