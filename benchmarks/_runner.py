@@ -2,12 +2,14 @@
 
 For every case of a layer: each contender runs once untimed (warm-up and item
 count), the contenders that can return their items are compared with the
-subject's, then ``repeat`` rounds run every contender once each, round-robin in
-a rotating order so that machine noise hits all of them alike, ``gc.collect()``
-before each timed run, ``time.perf_counter`` around it. A contender's time is
-the median of its runs; "streamkit speedup" over a peer is the median over the
-rounds of peer time / streamkit time in the same round (> 1: streamkit is
-faster). Targets and guards look at those ratios only, never at absolute times.
+subject's, then ``repeat`` rounds (more for short cases) run the subject and
+the peers alternately, S P S Q S Q S P S ..., ``gc.collect()`` before each run
+and the CPU time of the thread around it (``_timing``). A contender's time is
+the median of its runs; "streamkit speedup" over a peer is the median over its
+runs of peer time / the mean time of the streamkit runs just before and after
+(> 1: streamkit is faster), so load that slows the machine for a while slows
+both sides of a ratio and cancels. Targets and guards look at those ratios
+only, never at absolute times.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ._layers import LAYER_MODULES, LAYERS, Case, Contender, ExtraRow, Layer, Scale
+from ._timing import CLOCK, alternate, timed
 
 __all__ = ["Options", "load_layers", "machine_info", "profile", "run"]
 
@@ -47,6 +50,8 @@ class Options:
     extras: bool = True
     only: list[str] = field(default_factory=list)  # input name filters (substrings)
     out: TextIO = sys.stdout  # the human table
+    #: Cases whose rounds would take less CPU time than this get more rounds (up to 5x).
+    min_case_s: float = MIN_CASE_SECONDS
     log: TextIO = sys.stderr  # progress
 
 
@@ -204,40 +209,56 @@ def _measure(layer: Layer, case: Case, opts: Options) -> dict[str, Any]:
 
     # Warm-up, item counts.
     counts: dict[str, int] = {}
-    round_s = 0.0
+    warm: dict[str, float] = {}
     for c, fn in contenders:
-        gc.collect()
-        t0 = time.perf_counter()
-        counts[c.name] = fn()
-        round_s += time.perf_counter() - t0
+        warm[c.name], counts[c.name] = timed(fn)
     # Everything alive now (the peers' imported modules: tens of thousands of
     # objects for openai and pydantic) is moved out of the collector's sight, so
     # that gc.collect() before each run is cheap and the collections the
     # contenders trigger while timed walk their own objects, not the harness's.
     gc.freeze()
-    # Short cases get more rounds (up to 5x) so that noise averages out.
-    rounds = opts.repeat
-    if round_s * rounds < MIN_CASE_SECONDS:
-        rounds = min(5 * rounds, math.ceil(MIN_CASE_SECONDS / max(round_s, 1e-9)))
     if len(set(counts.values())) > 1:
         problems.append(
             f"{layer.unit} counts disagree: "
             + ", ".join(f"{name} {n:,}" for name, n in counts.items())
         )
 
+    # The subject and the peers alternate, S P S Q S Q S P S ... (``_timing``):
+    # each peer run is compared with the subject runs either side of it, so
+    # whatever slows the machine for a while slows both sides of the ratios it
+    # touches.
+    lead = next((fn for c, fn in contenders if c.name == subject), None)
+    peers = [(c, fn) for c, fn in contenders if c.name != subject]
+    # Short cases get more rounds (up to 5x) so that noise averages out.
+    # A round: every contender once, and the subject once more per extra peer.
+    round_s = sum(warm.values()) + max(len(peers) - 1, 0) * warm.get(subject, 0.0)
+    rounds = opts.repeat
+    if round_s * rounds < opts.min_case_s:
+        rounds = min(5 * rounds, math.ceil(opts.min_case_s / max(round_s, 1e-9)))
+
     times: dict[str, list[float]] = {c.name: [] for c, _ in contenders}
-    k = len(contenders)
-    perf = time.perf_counter
-    collect = gc.collect
-    for r in range(rounds):
-        for c, fn in contenders[r % k :] + contenders[: r % k]:
-            collect()
-            t0 = perf()
-            n = fn()
-            dt = perf() - t0
+
+    def runner(c: Contender, fn: Callable[[], int]) -> Callable[[], float]:
+        def one() -> float:
+            dt, n = timed(fn)
             times[c.name].append(dt)
             if n != counts[c.name]:
                 problems.append(f"{c.name} returned {n} {layer.unit}, then {counts[c.name]}")
+            return dt
+
+        return one
+
+    # Peer time / subject time around it, by peer.
+    within: dict[str, list[float]] = {}
+    if lead is not None and peers:
+        _, pairs = alternate(
+            runner(layer.subject, lead), [runner(c, fn) for c, fn in peers], rounds
+        )
+        within = {c.name: pair.ratios for (c, _), pair in zip(peers, pairs, strict=True)}
+    else:
+        for _ in range(rounds):
+            for c, fn in contenders:
+                runner(c, fn)()
 
     results = {}
     for name, ts in times.items():
@@ -251,18 +272,14 @@ def _measure(layer: Layer, case: Case, opts: Options) -> dict[str, Any]:
             "items": counts[name],
         }
     ratios: dict[str, dict[str, float]] = {}
-    if subject in times:
-        base = times[subject]
-        for name, ts in times.items():
-            if name == subject:
-                continue
-            paired = [t / s for t, s in zip(ts, base, strict=True)]
-            ratios[name] = {
-                "speedup": statistics.median(paired),
-                "speedup_of_medians": statistics.median(ts) / statistics.median(base),
-                "speedup_min": min(paired),
-                "speedup_max": max(paired),
-            }
+    for name, paired in within.items():
+        ratios[name] = {
+            "speedup": statistics.median(paired),
+            "speedup_of_medians": statistics.median(times[name])
+            / statistics.median(times[subject]),
+            "speedup_min": min(paired),
+            "speedup_max": max(paired),
+        }
     targets = []
     for t in layer.targets:
         if not t.applies(case) or t.peer not in ratios:
@@ -522,9 +539,14 @@ def run(opts: Options) -> tuple[dict[str, Any], bool]:
         else ("quick" if opts.scale.quick else "full")
     )
     print(
-        f"mode     : {mode}; scale {opts.scale.factor:g}; {opts.repeat} interleaved rounds per "
-        f"case (up to 5x more for cases under {MIN_CASE_SECONDS:g} s), median; gc.collect() "
-        "before each run; GC enabled",
+        f"mode     : {mode}; scale {opts.scale.factor:g}; {opts.repeat} rounds per case (up "
+        f"to 5x more for cases under {opts.min_case_s:g} s); streamkit and the peers "
+        "alternate (S P S Q S ...); speedup = median of peer time / the streamkit runs "
+        "either side",
+        file=out,
+    )
+    print(
+        f"timing   : {CLOCK}; gc.collect() before each run; GC enabled",
         file=out,
     )
     report: dict[str, Any] = {
@@ -532,6 +554,7 @@ def run(opts: Options) -> tuple[dict[str, Any], bool]:
         "mode": mode,
         "scale": opts.scale.factor,
         "repeat": opts.repeat,
+        "clock": CLOCK,
         "layers": {},
     }
     ok = True

@@ -6,14 +6,14 @@ from __future__ import annotations
 import gc
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from benchmarks import _events, _inputs
+from benchmarks import _events, _inputs, _runner, _timing
 from benchmarks.__main__ import main
-from benchmarks._layers import Scale
+from benchmarks._layers import Case, Contender, Layer, Scale, Target
 from benchmarks._runner import Options, run
 
 
@@ -75,3 +75,88 @@ def test_inputs_are_seeded() -> None:
     assert _inputs.chat_tools(60) == _inputs.chat_tools(60)
     data = _inputs.responses_text(60)
     assert b"".join(_inputs.chunk(data, "rand1-200", seed=1)) == data
+
+
+# --------------------------------------------------------------------------- #
+# Ratios from alternating runs, on a fake clock (deterministic: no real timing)
+# --------------------------------------------------------------------------- #
+
+
+class FakeClock:
+    """A CPU clock that only the fake contenders move: each run costs its
+    contender's price, times the machine's slowdown at that moment."""
+
+    def __init__(self, slow_runs: range = range(0)) -> None:
+        self.now = 0.0
+        self.runs = 0
+        self.slow_runs = slow_runs  # the runs a loaded machine slows down 3x
+
+    def __call__(self) -> float:
+        return self.now
+
+    def contender(self, price: float, items: int = 3) -> Callable[[], int]:
+        def run() -> int:
+            self.now += price * (3.0 if self.runs in self.slow_runs else 1.0)
+            self.runs += 1
+            return items
+
+        return run
+
+
+def test_alternate_compares_each_run_with_the_runs_around_it() -> None:
+    order: list[str] = []
+
+    def side(name: str, values: list[float]) -> Callable[[], float]:
+        it = iter(values)
+
+        def run() -> float:
+            order.append(name)
+            return next(it)
+
+        return run
+
+    a = side("a", [1, 3, 5, 7, 9])
+    base, (b, c) = _timing.alternate(a, [side("b", [10, 20]), side("c", [30, 40])], rounds=2)
+    assert order == ["a", "b", "a", "c", "a", "c", "a", "b", "a"]
+    assert base == [1, 3, 5, 7, 9]
+    assert (b.a, b.b) == ([2, 8], [10, 20])
+    assert (c.a, c.b) == ([4, 6], [30, 40])
+    assert b.ratios == [5, 2.5] and b.ratio == 3.75
+
+
+def test_paired_times_with_the_benchmark_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = FakeClock()
+    monkeypatch.setattr(_timing, "clock", clock)
+    pair = _timing.paired(clock.contender(1.0), clock.contender(2.5), rounds=4)
+    assert pair.ratio == 2.5
+    assert pair.medians == [1.0, 2.5]
+    assert len(pair.a) == len(pair.b) == 4
+
+
+@pytest.mark.parametrize("slow_runs", [range(0), range(6, 12), range(1, 5)])
+def test_a_slow_stretch_cancels_out_of_the_speedup(
+    slow_runs: range, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The peer costs twice the subject; a stretch of runs slowed 3x (another job
+    # loading the machine) lands on both sides of the ratios it touches.
+    clock = FakeClock(slow_runs)
+    monkeypatch.setattr(_timing, "clock", clock)
+    layer = Layer(
+        name="fake",
+        description="fake",
+        unit="items",
+        contenders=(
+            Contender("streamkit", "subject", lambda case: clock.contender(1.0), role="subject"),
+            Contender("peer", "twice as slow", lambda case: clock.contender(2.0)),
+        ),
+        cases=lambda scale: [],
+        targets=(Target("peer", 2.0, guard=1.9),),
+    )
+    case = Case("input", "input", None, "64KiB", b"x" * 10, [b"x" * 10])
+    opts = Options(layers=[], scale=Scale(), repeat=11, out=io.StringIO(), log=io.StringIO())
+    res = _runner._measure(layer, case, opts)
+    assert res["rounds"] == 11 and not res["problems"]
+    assert len(res["results"]["streamkit"]["times_s"]) == 12  # one more than the peer's
+    assert res["ratios"]["peer"]["speedup"] == 2.0
+    (target,) = res["targets"]
+    assert target["guard_pass"] and target["pass"]

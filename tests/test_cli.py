@@ -13,27 +13,34 @@ from typing import Any
 
 import msgspec
 import pytest
-from helpers import REPO, recording_ids, recording_paths
+from helpers import recording_params, recording_paths
 
 import streamkit
 from streamkit import cli
 from streamkit._cli import COMMANDS as COMMAND_REGISTRY
-from streamkit._cli import _common, build_parser
-from streamkit.data import RECORDINGS, recording, recording_file, recordings
+from streamkit._cli import _common, _demo, _replay, build_parser
 from streamkit.events import (
     ChatCompletionChunk,
     CompletionChunk,
     ResponseErrorEvent,
     ResponseFailedEvent,
+    ResponseTextDeltaEvent,
     StreamErrorEvent,
 )
+from streamkit.testing import DEMO_STREAMS, demo_stream, responses_stream
 
 PATHS = recording_paths()
-IDS = recording_ids(PATHS)
 COMMANDS = ["events", "reduce", "text", "stats", "frames", "replay", "demo"]
 
 # The documented verdict -> exit code table, restated independently of the CLI.
-VERDICT_CODES = {"completed": 0, "incomplete": 3, "failed": 4, "errored": 4, "truncated": 5}
+VERDICT_CODES = {
+    "completed": 0,
+    "incomplete": 3,
+    "failed": 4,
+    "errored": 4,
+    "truncated": 5,
+    "unterminated": 5,
+}
 
 
 @pytest.fixture(autouse=True)
@@ -82,11 +89,11 @@ def cut(data: bytes, at: int) -> bytes:
 # Every command on every recording
 # --------------------------------------------------------------------------- #
 
-needs_recordings = pytest.mark.skipif(not PATHS, reason="shared recordings not present")
+needs_recordings = pytest.mark.recordings
 
 
 @needs_recordings
-@pytest.mark.parametrize("path", PATHS, ids=IDS)
+@pytest.mark.parametrize("path", recording_params(PATHS))
 def test_events_match_library(path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     events = list(streamkit.iter_events(path, errors="yield"))
     code, out, err = run_cli(capsys, "events", str(path))
@@ -107,7 +114,7 @@ def test_events_match_library(path: Path, capsys: pytest.CaptureFixture[str]) ->
 
 
 @needs_recordings
-@pytest.mark.parametrize("path", PATHS, ids=IDS)
+@pytest.mark.parametrize("path", recording_params(PATHS))
 def test_reduce_matches_library(path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     final = streamkit.reduce(path)
     assert final.verdict is not None
@@ -118,7 +125,7 @@ def test_reduce_matches_library(path: Path, capsys: pytest.CaptureFixture[str]) 
 
 
 @needs_recordings
-@pytest.mark.parametrize("path", PATHS, ids=IDS)
+@pytest.mark.parametrize("path", recording_params(PATHS))
 def test_reduce_verify_on_recordings(path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     reducer = streamkit.ResponseReducer(verify=True, sequence_policy="ignore")
     final = streamkit.reduce(path)
@@ -134,7 +141,7 @@ def test_reduce_verify_on_recordings(path: Path, capsys: pytest.CaptureFixture[s
 
 
 @needs_recordings
-@pytest.mark.parametrize("path", PATHS, ids=IDS)
+@pytest.mark.parametrize("path", recording_params(PATHS))
 def test_text_matches_output_text(path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     final = streamkit.reduce(path)
     assert final.verdict is not None
@@ -144,7 +151,7 @@ def test_text_matches_output_text(path: Path, capsys: pytest.CaptureFixture[str]
 
 
 @needs_recordings
-@pytest.mark.parametrize("path", PATHS, ids=IDS)
+@pytest.mark.parametrize("path", recording_params(PATHS))
 def test_stats_json_matches_library(path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     events = list(streamkit.iter_events(path, errors="yield"))
     final = streamkit.reduce(path)
@@ -169,7 +176,7 @@ def test_stats_json_matches_library(path: Path, capsys: pytest.CaptureFixture[st
 
 
 @needs_recordings
-@pytest.mark.parametrize("path", PATHS, ids=IDS)
+@pytest.mark.parametrize("path", recording_params(PATHS))
 def test_frames_match_library(path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     frames = list(streamkit.iter_frames(path))
     code, out, err = run_cli(capsys, "frames", str(path))
@@ -201,16 +208,16 @@ def test_stats_table_of_all_recordings(capsys: pytest.CaptureFixture[str]) -> No
 
 
 # --------------------------------------------------------------------------- #
-# Bundled recordings and their commands
+# Demo streams and their commands; @NAME
 # --------------------------------------------------------------------------- #
 
 
-@pytest.mark.parametrize("name", sorted(RECORDINGS))
-def test_bundled_recordings_through_every_command(
+@pytest.mark.parametrize("name", sorted(DEMO_STREAMS))
+def test_demo_streams_through_every_command(
     name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = tmp_path / f"{name}.sse"
-    path.write_bytes(recording(name))
+    path.write_bytes(demo_stream(name))
     final = streamkit.reduce(path)
     assert final.verdict is not None and final.verdict.ok
     assert run_cli(capsys, "reduce", str(path))[1].encode() == msgspec.json.encode(final) + b"\n"
@@ -219,39 +226,61 @@ def test_bundled_recordings_through_every_command(
     assert run_cli(capsys, "frames", str(path))[0] == 0
 
 
-def test_bundled_recordings_are_listed_and_documented() -> None:
-    assert recordings() == sorted(RECORDINGS)
-    assert {"responses-text", "responses-tools", "responses-reasoning"} <= set(recordings())
-    assert {"chat-text", "chat-tools"} <= set(recordings())
-    provenance = (REPO / "streamkit" / "data" / "PROVENANCE.md").read_text()
-    for name, filename in RECORDINGS.items():
-        assert recording_file(name).name == filename
-        assert f"`{filename}`" in provenance
-    with pytest.raises(KeyError, match="no bundled recording"):
-        recording("nope")
+@pytest.mark.parametrize("command", ["events", "reduce", "text", "frames"])
+@pytest.mark.parametrize("name", sorted(DEMO_STREAMS))
+def test_at_name_reads_a_demo_stream(
+    name: str, command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / f"{name}.sse"
+    path.write_bytes(demo_stream(name))
+    named = run_cli(capsys, command, f"@{name}")
+    assert named[0] == 0 and (named[1] or command == "text")  # a refusal has no text
+    assert named == run_cli(capsys, command, str(path))
 
 
-@needs_recordings
-@pytest.mark.parametrize("name", sorted(RECORDINGS))
-def test_bundled_recordings_are_byte_exact_shared_ones(name: str) -> None:
-    data = recording(name)
-    assert any(p.read_bytes() == data for p in PATHS)
-    if name != "responses-text":
-        assert len(data) < 30_000
+def test_at_name_in_stats(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "tools.sse"
+    path.write_bytes(demo_stream("chat-tools"))
+    code, out, _ = run_cli(capsys, "stats", "--json", "@chat-tools", str(path))
+    named, from_file = json.loads(out)
+    assert code == 0 and named["file"] == "@chat-tools"
+    assert {**named, "file": ""} == {**from_file, "file": ""}
 
 
-def test_bundled_recordings_cover_tools_reasoning_and_chat() -> None:
-    tools = streamkit.reduce(recording("responses-tools"))
-    assert "function_call" in {msgspec.to_builtins(item)["type"] for item in tools.output}
-    reasoning = streamkit.reduce(recording("responses-reasoning"))
-    assert "reasoning" in {msgspec.to_builtins(item)["type"] for item in reasoning.output}
-    chat_tools = streamkit.reduce(recording("chat-tools"))
-    assert isinstance(chat_tools, streamkit.ChatCompletion)
-    calls = chat_tools.choices[0].message.tool_calls
-    assert isinstance(calls, list) and len(calls) == 2
-    chat_text = streamkit.reduce(recording("chat-text"))
-    assert isinstance(chat_text, streamkit.ChatCompletion)
-    assert chat_text.choices[0].message.content
+@pytest.mark.parametrize("command", ["events", "reduce", "text", "stats", "frames"])
+def test_unknown_at_name_is_a_usage_error(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_cli(capsys, command, "@nope")
+    assert code == cli.EXIT_USAGE and out == ""
+    assert err.startswith("streamkit: no demo stream named @nope; the demo streams are: @")
+    assert all(f"@{name}" in err for name in DEMO_STREAMS)
+
+
+def test_a_file_whose_name_starts_with_at_is_read_by_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    data = demo_stream("chat-tools")
+    (tmp_path / "@chat-text").write_bytes(data)
+    code, out, _ = run_cli(capsys, "reduce", "./@chat-text")
+    assert code == 0 and out.encode() == msgspec.json.encode(streamkit.reduce(data)) + b"\n"
+    assert run_cli(capsys, "reduce", "@chat-text")[1] != out
+
+
+def test_replay_serves_demo_streams_by_name(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    served: list[Any] = []
+    monkeypatch.setattr(_replay, "serve", lambda app, *args, **kwargs: served.append(app))
+    code, _, err = run_cli(capsys, "replay", "@chat-text", "@responses-tools", "--port", "0")
+    assert code == 0 and "replaying chat-text, responses-tools" in err
+    (app,) = served
+    assert [(r.name, r.raw) for r in app.catalog] == [
+        ("chat-text", demo_stream("chat-text")),
+        ("responses-tools", demo_stream("responses-tools")),
+    ]
+    code, _, err = run_cli(capsys, "replay", "@nope")
+    assert code == cli.EXIT_USAGE and "no demo stream named @nope" in err
+    assert len(served) == 1
 
 
 # --------------------------------------------------------------------------- #
@@ -261,7 +290,7 @@ def test_bundled_recordings_cover_tools_reasoning_and_chat() -> None:
 
 def test_events_types_filter(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "s.sse"
-    path.write_bytes(recording("responses-tools"))
+    path.write_bytes(demo_stream("responses-tools"))
     wanted = {"response.output_text.delta", "response.completed"}
     code, out, _ = run_cli(capsys, "events", "--types", ",".join(sorted(wanted)), str(path))
     types = [json.loads(line)["type"] for line in split_lines(out)]
@@ -270,7 +299,7 @@ def test_events_types_filter(tmp_path: Path, capsys: pytest.CaptureFixture[str])
 
 
 def test_events_unknown_and_done(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    first = recording("responses-text").split(b"\n\n")[0] + b"\n\n"
+    first = demo_stream("responses-text").split(b"\n\n")[0] + b"\n\n"
     body = first + b'data: {"type":"response.future_thing",\ndata: "x": 1}\n\n'
     path = tmp_path / "u.sse"
     path.write_bytes(body)
@@ -281,14 +310,14 @@ def test_events_unknown_and_done(capsys: pytest.CaptureFixture[str], tmp_path: P
     assert json.loads(lines[1]) == {"type": "response.future_thing", "x": 1}
 
     chat = tmp_path / "c.sse"
-    chat.write_bytes(recording("chat-text"))
+    chat.write_bytes(demo_stream("chat-text"))
     code, out, _ = run_cli(capsys, "events", "--types", "[DONE]", str(chat))
     assert code == 0 and out == '{"type":"[DONE]"}\n'
 
 
 def test_events_api_override(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "s.sse"
-    path.write_bytes(recording("responses-text"))
+    path.write_bytes(demo_stream("responses-text"))
     code, out, _ = run_cli(capsys, "events", "--api", "responses", str(path))
     assert code == 0 and len(split_lines(out)) == len(list(streamkit.iter_events(path)))
     code, _, err = run_cli(capsys, "events", "--api", "chat", str(path))
@@ -303,7 +332,7 @@ def test_events_api_override(tmp_path: Path, capsys: pytest.CaptureFixture[str])
 
 @pytest.mark.parametrize("wrap", [True, False], ids=["text-stdin", "binary-stdin"])
 def test_stdin(wrap: bool, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
-    data = recording("chat-tools")
+    data = demo_stream("chat-tools")
 
     def stdin() -> Any:
         raw = io.BytesIO(data)
@@ -327,7 +356,7 @@ def _streamkit(*args: str) -> list[str]:
 def test_pipe_to_head_is_quiet(tmp_path: Path) -> None:
     # Far more output than a pipe buffer holds, so the writer meets the closed pipe.
     big = tmp_path / "big.sse"
-    big.write_bytes(recording("responses-text") * 8)
+    big.write_bytes(demo_stream("responses-text") * 8)
     with big.open("rb") as stdin:
         producer = subprocess.Popen(
             _streamkit("events", "-"), stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE
@@ -346,7 +375,7 @@ def test_pipe_to_head_is_quiet(tmp_path: Path) -> None:
 
 def test_pipe_output_matches_in_process(capsys: pytest.CaptureFixture[str], tmp_path: Path):
     path = tmp_path / "s.sse"
-    path.write_bytes(recording("responses-tools"))
+    path.write_bytes(demo_stream("responses-tools"))
     done = subprocess.run(
         _streamkit("text", "-"), input=path.read_bytes(), capture_output=True, check=False
     )
@@ -372,7 +401,7 @@ def test_stats_goes_on_after_a_missing_file(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     good = tmp_path / "good.sse"
-    good.write_bytes(recording("chat-text"))
+    good.write_bytes(demo_stream("chat-text"))
     code, out, err = run_cli(capsys, "stats", "--json", str(tmp_path / "nope.sse"), str(good))
     assert code == 2 and "cannot open" in err
     assert [r["file"] for r in json.loads(out)] == [str(good)]
@@ -388,7 +417,7 @@ def corrupt(data: bytes) -> bytes:
 @pytest.mark.parametrize("command", ["events", "reduce", "text"])
 def test_corrupt_stream(command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "bad.sse"
-    path.write_bytes(corrupt(recording("responses-text")))
+    path.write_bytes(corrupt(demo_stream("responses-text")))
     code, out, err = run_cli(capsys, command, str(path))
     assert code == cli.EXIT_STREAM_ERROR == 1
     assert err.startswith("streamkit: event #2")
@@ -401,7 +430,7 @@ def test_corrupt_stream(command: str, tmp_path: Path, capsys: pytest.CaptureFixt
 
 def test_corrupt_stream_in_stats(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "bad.sse"
-    path.write_bytes(corrupt(recording("responses-text")))
+    path.write_bytes(corrupt(demo_stream("responses-text")))
     code, out, err = run_cli(capsys, "stats", "--json", str(path))
     assert code == 1 and "event #2" in err
     (record,) = json.loads(out)
@@ -415,7 +444,7 @@ def test_corrupt_stream_in_stats(tmp_path: Path, capsys: pytest.CaptureFixture[s
 def test_truncated_stream(
     name: str, command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    data = recording(name)
+    data = demo_stream(name)
     path = tmp_path / "cut.sse"
     path.write_bytes(cut(data, len(data) // 2))
     assert streamkit.reduce(path).verdict == streamkit.reduce(cut(data, len(data) // 2)).verdict
@@ -428,7 +457,7 @@ def test_truncated_stream(
 
 def test_frames_truncated(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "cut.sse"
-    path.write_bytes(recording("chat-text")[:-5])
+    path.write_bytes(demo_stream("chat-text")[:-5])
     code, out, err = run_cli(capsys, "frames", str(path))
     assert code == 5 and "truncated" in err and out
 
@@ -436,14 +465,15 @@ def test_frames_truncated(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
 def test_verify_divergence(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # One delta changed: the text built from the deltas no longer matches the
     # server's output_text.done / output_item.done / response.completed.
-    data = recording("responses-tools")
-    changed = data.replace(b'"delta":"I",', b'"delta":"We",', 1)
-    assert changed != data
+    events = list(streamkit.iter_events(demo_stream("responses-tools")))
+    at = next(i for i, e in enumerate(events) if isinstance(e, ResponseTextDeltaEvent))
+    delta: Any = events[at]
+    events[at] = msgspec.structs.replace(delta, delta=delta.delta + "!")
     path = tmp_path / "diverged.sse"
-    path.write_bytes(changed)
+    path.write_bytes(b"".join(streamkit.encode_events(events)))
     code, out, err = run_cli(capsys, "reduce", "--verify", str(path))
     assert code == cli.EXIT_DIVERGED == 6
-    assert "streamkit: divergence at output[1].content[0].text" in err
+    assert f"streamkit: divergence at output[{delta.output_index}].content[0].text" in err
     assert json.loads(out)["status"] == "completed"
     # Without --verify the same stream is simply completed.
     assert run_cli(capsys, "reduce", str(path))[0] == 0
@@ -451,7 +481,7 @@ def test_verify_divergence(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
 
 def test_incomplete_and_api_error_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
     assert cli.EXIT_INCOMPLETE == 3 and cli.EXIT_API_ERROR == 4
-    data = recording("chat-text").replace(b'"finish_reason":"stop"', b'"finish_reason":"length"')
+    data = demo_stream("chat-text").replace(b'"finish_reason":"stop"', b'"finish_reason":"length"')
     path = tmp_path / "length.sse"
     path.write_bytes(data)
     code, _, err = run_cli(capsys, "reduce", str(path))
@@ -485,9 +515,11 @@ def test_help(command: str | None, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run_cli(capsys, *args)
     assert code == 0
     assert out.startswith("usage: streamkit")
-    assert "exit codes:" in out
+    # The table once, in the main help; a command's help points there.
     for number, meaning in cli.EXIT_CODES.items():
-        assert f"{number:>3}  {meaning}" in out
+        assert (f"{number:>3}  {meaning}" in out) == (command is None)
+    if command is not None:
+        assert out.rstrip().endswith("exit codes: see streamkit --help")
     if command is None:
         for name in COMMANDS:
             assert name in out
@@ -499,7 +531,7 @@ def test_exit_codes_documented_in_module_docstring() -> None:
         if name.startswith("EXIT_") and name != "EXIT_CODES":
             value = getattr(cli, name)
             assert f"{value:>3}  ``{name}``" in doc, name
-    assert len(set(cli.EXIT_CODES)) == len(cli.EXIT_CODES) == 8
+    assert len(set(cli.EXIT_CODES)) == len(cli.EXIT_CODES) == 10
 
 
 def test_a_command_is_one_register_function(capsys: pytest.CaptureFixture[str]) -> None:
@@ -515,28 +547,69 @@ def test_a_command_is_one_register_function(capsys: pytest.CaptureFixture[str]) 
     assert "hello" not in build_parser().format_help()
 
 
-@pytest.mark.parametrize("name", sorted(RECORDINGS))
+def shown_pieces(data: bytes) -> list[str]:
+    """What the demo shows of a stream as it arrives: text, reasoning summary,
+    refusal and tool call pieces (Responses, or choice 0 of a Chat stream)."""
+    pieces = []
+    for event in streamkit.iter_events(data):
+        if isinstance(event, ChatCompletionChunk):
+            for choice in event.choices:
+                delta: Any = choice.delta
+                calls = delta.tool_calls or []
+                pieces += [p for p in (delta.content, delta.refusal) if isinstance(p, str)]
+                pieces += [c.function.arguments for c in calls if c.function.arguments]
+        else:
+            pieces.append(getattr(event, "delta", ""))
+    return [p for p in pieces if p]
+
+
+@pytest.mark.parametrize("name", sorted(DEMO_STREAMS))
 def test_demo(name: str, capsys: pytest.CaptureFixture[str]) -> None:
-    final = streamkit.reduce(recording(name))
-    args = ["demo", "--no-live"]
-    if name != "responses-text":
-        args += ["--recording", name]
+    data = demo_stream(name)
+    final = streamkit.reduce(data)
+    args = ["demo"] if name == "responses-text" else ["demo", "--stream", name]
     code, out, err = run_cli(capsys, *args)
     assert code == 0 and err == ""
-    assert f"replaying {RECORDINGS[name]}" in out
-    text = streamkit.OutputText().feed(streamkit.iter_events(recording(name)))
+    assert out.startswith(f"streamkit demo: @{name} ({DEMO_STREAMS[name]})\n{len(data):,} bytes")
+    # Everything a user would see arrive, in order.
+    text = streamkit.OutputText().feed(streamkit.iter_events(data))
     assert text in out
+    calls = streamkit.ToolCalls().feed(streamkit.iter_events(data))
+    for call in calls:
+        assert f"tool call: {call.name}({call.arguments})\n" in out
+    output = final.output if isinstance(final, streamkit.Response) else []
+    summaries = [part.text for item in output for part in getattr(item, "summary", [])]
+    if summaries:
+        assert "(reasoning summary)\n" + "\n\n".join(summaries) + "\n\n" in out
+    if "refusal" in name:
+        assert "refusal: I" in out
+    assert text or calls or "refusal" in name
     assert f"id {final.id}" in " ".join(out.split())
     assert "Final object" in out and "Events by type" in out and "usage" in out
     total = next(line for line in split_lines(out) if line.split()[:1] == ["total"])
-    assert total.split()[1] == str(len(list(streamkit.iter_events(recording(name)))))
+    assert total.split()[1] == str(len(list(streamkit.iter_events(data))))
     assert "MB/s" in out and "events/s" in out
     assert "\x1b[" not in out
 
 
-def test_demo_live_is_paced(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
-    sleeps: list[float] = []
+def test_demo_usage_row(capsys: pytest.CaptureFixture[str]) -> None:
+    final = streamkit.reduce(demo_stream("responses-reasoning"))
+    usage: Any = final.usage
+    code, out, _ = run_cli(capsys, "demo", "--stream", "responses-reasoning")
+    row = next(line for line in split_lines(out) if line.split()[:1] == ["usage"])
+    assert code == 0 and row.split(None, 1)[1] == (
+        f"{usage.input_tokens:,} input ({usage.input_tokens_details.cached_tokens:,} cached) "
+        f"+ {usage.output_tokens:,} output "
+        f"({usage.output_tokens_details.reasoning_tokens:,} reasoning) "
+        f"= {usage.total_tokens:,} tokens"
+    )
+
+
+@pytest.fixture
+def fake_clock(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Sleeps recorded instead of slept, on a clock only sleeping moves."""
     clock = [0.0]
+    sleeps: list[float] = []
 
     def sleep(seconds: float) -> None:
         sleeps.append(seconds)
@@ -544,12 +617,34 @@ def test_demo_live_is_paced(monkeypatch: pytest.MonkeyPatch, capsys: pytest.Capt
 
     monkeypatch.setattr(_common.time, "monotonic", lambda: clock[0])
     monkeypatch.setattr(_common.time, "sleep", sleep)
-    code, _, _ = run_cli(capsys, "demo")
-    assert code == 0
-    events = len(list(streamkit.iter_events(recording("responses-text"))))
-    # A fake clock that only sleeping moves: the sleeps add up to the replay time.
-    assert len(sleeps) == events - 1
-    assert sum(sleeps) == pytest.approx(2.0 * (events - 1) / events)
+    return sleeps
+
+
+@pytest.mark.parametrize("name", sorted(DEMO_STREAMS))
+def test_demo_live_is_paced_token_by_token(
+    name: str, fake_clock: list[float], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run_cli(capsys, "demo", "--live", "--stream", name)[0] == 0
+    pieces = shown_pieces(demo_stream(name))
+    # A wait for the first token, then each further piece at the token rate.
+    assert fake_clock[0] == _demo.FIRST_TOKEN_SECONDS
+    assert len(fake_clock) == len(pieces)
+    rate = _demo.TOKENS_PER_SECOND
+    assert fake_clock[1:] == pytest.approx([1 / rate] * (len(pieces) - 1))
+
+
+def test_demo_is_live_only_on_a_terminal(
+    fake_clock: list[float], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run_cli(capsys, "demo")[0] == 0  # stdout is not a terminal
+    assert fake_clock == []
+    tty = FakeTTY()
+    monkeypatch.setattr(sys, "stdout", tty)
+    assert cli.main(["demo", "--no-live"]) == 0
+    assert fake_clock == []
+    assert cli.main(["demo"]) == 0
+    assert len(fake_clock) == len(shown_pieces(demo_stream("responses-text")))
+    assert "\x1b[" in tty.getvalue()
 
 
 # --------------------------------------------------------------------------- #
@@ -559,7 +654,7 @@ def test_demo_live_is_paced(monkeypatch: pytest.MonkeyPatch, capsys: pytest.Capt
 
 def test_text_live(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "s.sse"
-    path.write_bytes(recording("chat-text"))
+    path.write_bytes(demo_stream("chat-text"))
     code, out, _ = run_cli(capsys, "text", "--live", "--rate", "100000", str(path))
     assert code == 0 and out == expected_text(path)
 
@@ -595,7 +690,7 @@ def test_colour_only_on_a_terminal_without_no_color(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     path = tmp_path / "s.sse"
-    path.write_bytes(recording("chat-text"))
+    path.write_bytes(demo_stream("chat-text"))
     tty = FakeTTY()
     monkeypatch.setattr(sys, "stdout", tty)
     assert cli.main(["stats", str(path)]) == 0
@@ -614,7 +709,7 @@ def test_progress_only_when_stderr_is_a_terminal(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = tmp_path / "s.sse"
-    path.write_bytes(recording("responses-text"))
+    path.write_bytes(responses_stream(text_words=400))  # more than one read
     monkeypatch.setattr(_common, "PROGRESS_THRESHOLD", 10)  # any input counts as long
     code, _, err = run_cli(capsys, "reduce", str(path))
     assert code == 0 and err == ""  # stderr is not a terminal
@@ -624,7 +719,11 @@ def test_progress_only_when_stderr_is_a_terminal(
     capsys.readouterr()
     assert code == 0
     shown = tty.getvalue()
-    assert f"\rstreamkit: reading {path}: 0.1 / 0.1 MiB (56%)" in shown
+    size, first = path.stat().st_size, _common._CHUNK
+    assert first < size
+    mib = 1024 * 1024
+    expected = f"{first / mib:.1f} / {size / mib:.1f} MiB ({100 * first // size}%)"
+    assert f"\rstreamkit: reading {path}: {expected}" in shown
     assert shown.endswith("\r\x1b[K")  # erased at the end
 
 
@@ -632,7 +731,7 @@ def test_broken_pipe_in_process_is_quiet(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     path = tmp_path / "s.sse"
-    path.write_bytes(recording("chat-text"))
+    path.write_bytes(demo_stream("chat-text"))
 
     class Closed(io.StringIO):
         def write(self, text: str) -> int:
@@ -645,7 +744,7 @@ def test_broken_pipe_in_process_is_quiet(
 
 def test_integrity_findings(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # A stream sent twice: every sequence_number of the second copy is a duplicate.
-    data = recording("responses-reasoning") * 2
+    data = demo_stream("responses-reasoning") * 2
     path = tmp_path / "twice.sse"
     path.write_bytes(data)
     reducer = streamkit.ResponseReducer(sequence_policy="ignore")

@@ -14,14 +14,18 @@ import sys
 from collections.abc import Callable, Sequence
 
 from .. import __version__
+from .._errors import StreamError
 from ._commands import add_events, add_frames, add_reduce, add_stats, add_text
 from ._common import (
+    EXIT_ADDRESS_IN_USE,
     EXIT_API_ERROR,
     EXIT_CODES,
     EXIT_DIVERGED,
     EXIT_EPILOG,
+    EXIT_HINT,
     EXIT_INCOMPLETE,
     EXIT_INTERRUPTED,
+    EXIT_NOT_EVENT_STREAM,
     EXIT_OK,
     EXIT_STREAM_ERROR,
     EXIT_TRUNCATED,
@@ -30,15 +34,18 @@ from ._common import (
     error,
 )
 from ._demo import add_demo
+from ._messages import describe
 from ._replay import add_replay
 
 __all__ = [
     "COMMANDS",
+    "EXIT_ADDRESS_IN_USE",
     "EXIT_API_ERROR",
     "EXIT_CODES",
     "EXIT_DIVERGED",
     "EXIT_INCOMPLETE",
     "EXIT_INTERRUPTED",
+    "EXIT_NOT_EVENT_STREAM",
     "EXIT_OK",
     "EXIT_STREAM_ERROR",
     "EXIT_TRUNCATED",
@@ -69,7 +76,9 @@ def build_parser(commands: Sequence[Register] = COMMANDS) -> argparse.ArgumentPa
         prog="streamkit",
         description="Turn recorded LLM streaming responses (Server-Sent Events of the\n"
         "OpenAI Responses API, Chat Completions and legacy Completions) into typed\n"
-        "events, final objects, text and statistics. FILE may be - for standard input.",
+        "events, final objects, text and statistics. FILE may be - for standard input,\n"
+        "or @NAME for a demo stream streamkit generates: @responses-text, @chat-tools, ...\n"
+        "(python -m streamkit.testing lists them).",
         epilog=EXIT_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -77,6 +86,11 @@ def build_parser(commands: Sequence[Register] = COMMANDS) -> argparse.ArgumentPa
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for register in commands:
         register(sub)
+    # The exit-code table is shown once, by ``streamkit --help``; a command's help
+    # points there instead of repeating it.
+    for command in sub.choices.values():
+        if command.epilog in (None, EXIT_EPILOG):
+            command.epilog = EXIT_HINT
     return parser
 
 
@@ -101,6 +115,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         error(str(exc))
         return EXIT_USAGE
+    except StreamError as exc:  # a command that lets one through: a line, not a traceback
+        error(describe(exc))
+        return EXIT_STREAM_ERROR
     except BrokenPipeError:
         _quiet_broken_pipe()
         return EXIT_OK

@@ -7,6 +7,7 @@ sets ``run`` to the function that carries it out and returns the exit code.
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import sys
 from typing import IO, Any
@@ -14,14 +15,23 @@ from typing import IO, Any
 import msgspec
 
 from .._decode import Event
-from .._errors import StreamError
+from .._errors import NotEventStreamError, StreamError
 from .._sse import SSEDecoder, SSEFrame
 from ..adapters import iter_events, iter_frames
-from ..events import ChatCompletionChunk, CompletionChunk, Done, UnknownEvent
+from ..events import (
+    RESPONSE_EVENT_TYPES,
+    ChatCompletionChunk,
+    CompletionChunk,
+    Done,
+    StreamErrorEvent,
+    UnknownEvent,
+)
+from ..events._type import class_type_name
 from ..events.responses import ResponseTextDeltaEvent, ResponseTextDoneEvent
 from ._common import (
     EXIT_API_ERROR,
-    EXIT_EPILOG,
+    EXIT_HINT,
+    EXIT_NOT_EVENT_STREAM,
     EXIT_OK,
     EXIT_STREAM_ERROR,
     EXIT_TRUNCATED,
@@ -37,6 +47,7 @@ from ._common import (
     open_input,
     write_bytes,
 )
+from ._messages import describe
 from ._pipeline import (
     ERROR_EVENTS,
     Outcome,
@@ -49,6 +60,7 @@ from ._pipeline import (
 
 __all__ = [
     "DEFAULT_RATE",
+    "EVENT_TYPES",
     "TextPrinter",
     "add_events",
     "add_frames",
@@ -56,6 +68,7 @@ __all__ = [
     "add_stats",
     "add_text",
     "format_table",
+    "parse_types",
     "stats_record",
 ]
 
@@ -67,7 +80,10 @@ DEFAULT_RATE = 60.0
 #: stream can have one per event, which would bury everything else.
 _MAX_WARNINGS = 5
 
-_FILE_HELP = "a recorded stream (.sse file), or - for standard input"
+_FILE_HELP = (
+    "a recorded stream (.sse file), @NAME for a built-in demo stream (@chat-text, ...), "
+    "or - for standard input"
+)
 
 
 def _add(
@@ -80,7 +96,7 @@ def _add(
         name,
         help=summary,
         description=description,
-        epilog=EXIT_EPILOG,
+        epilog=EXIT_HINT,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
 
@@ -100,29 +116,31 @@ def add_frames(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         '{"index", "event", "data"} plus "id" and "retry" when set. Exits 5 when the\n'
         "bytes end inside an event (the spec drops that event).",
     )
-    parser.add_argument("file", help=_FILE_HELP)
+    parser.add_argument("file", metavar="FILE", help=_FILE_HELP)
     parser.set_defaults(run=_frames)
 
 
-def _frame_json(index: int, frame: SSEFrame) -> str:
+def _frame_json(index: int, frame: SSEFrame, encoder: msgspec.json.Encoder) -> str:
+    # The same compact JSON as ``events`` (msgspec: no spaces, UTF-8 unescaped).
     record: dict[str, object] = {"index": index, "event": frame.event, "data": frame.text}
     if frame.id:
         record["id"] = frame.id
     if frame.retry is not None:
         record["retry"] = frame.retry
-    return json.dumps(record, ensure_ascii=False)
+    return encoder.encode(record).decode("utf-8")
 
 
 def _frames(args: argparse.Namespace) -> int:
     source = open_input(args.file)
     decoder = SSEDecoder()
     out = sys.stdout
+    encoder = msgspec.json.Encoder()
     chunks = source.chunks(progress=not is_tty(out), before_read=out.flush)
     try:
         for i, frame in enumerate(iter_frames(chunks, decoder=decoder)):
-            out.write(_frame_json(i, frame) + "\n")
+            out.write(_frame_json(i, frame, encoder) + "\n")
     except StreamError as exc:
-        error(str(exc))
+        error(describe(exc))
         return EXIT_STREAM_ERROR
     finally:
         chunks.close()
@@ -149,10 +167,10 @@ def add_events(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         '{"type":"[DONE]"}. Error events are printed like the others; the command\n'
         "then exits 4.",
     )
-    parser.add_argument("file", help=_FILE_HELP)
+    parser.add_argument("file", metavar="FILE", help=_FILE_HELP)
     parser.add_argument(
         "--types",
-        metavar="A,B",
+        metavar="TYPE,...",
         help="print only these event types (comma-separated): Responses types such as "
         "response.output_text.delta, or chat.completion.chunk, text_completion, error, [DONE]",
     )
@@ -161,6 +179,43 @@ def add_events(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 _DONE_LINE = b'{"type":"[DONE]"}\n'
+
+#: The names ``--types`` accepts: every Responses event type, then the other
+#: streams' (as ``streamkit.events.event_type`` names them; ``error`` is both).
+EVENT_TYPES: tuple[str, ...] = tuple(
+    dict.fromkeys(
+        [
+            *sorted(RESPONSE_EVENT_TYPES),
+            *(
+                class_type_name(c)
+                for c in (ChatCompletionChunk, CompletionChunk, StreamErrorEvent, Done)
+            ),
+        ]
+    )
+)
+
+
+def parse_types(text: str) -> set[str]:
+    """The event types of a ``--types`` value (comma-separated names).
+
+    Raises ``UsageError`` naming each unknown name (with the closest known one)
+    and listing the known names: a misspelt type would otherwise match nothing
+    and print nothing, successfully.
+    """
+    types = {t.strip() for t in text.split(",") if t.strip()}
+    if not types:
+        raise UsageError("--types needs at least one event type")
+    unknown = sorted(types.difference(EVENT_TYPES))
+    if unknown:
+        named = []
+        for name in unknown:
+            close = difflib.get_close_matches(name, EVENT_TYPES, n=1)
+            named.append(f"{name} (did you mean {close[0]}?)" if close else name)
+        raise UsageError(
+            f"--types: unknown event type{'s' if len(unknown) > 1 else ''} "
+            f"{', '.join(named)}; the event types are: {', '.join(EVENT_TYPES)}"
+        )
+    return types
 
 
 def _event_line(event: Event, encoder: msgspec.json.Encoder) -> bytes:
@@ -177,7 +232,7 @@ def _event_line(event: Event, encoder: msgspec.json.Encoder) -> bytes:
 
 
 def _events(args: argparse.Namespace) -> int:
-    types = {t.strip() for t in args.types.split(",") if t.strip()} if args.types else None
+    types = parse_types(args.types) if args.types is not None else None
     source = open_input(args.file)
     encoder = msgspec.json.Encoder()
     pending: list[bytes] = []
@@ -199,8 +254,8 @@ def _events(args: argparse.Namespace) -> int:
                 pending.append(_event_line(event, encoder))
     except StreamError as exc:
         drain()
-        error(str(exc))
-        return EXIT_STREAM_ERROR
+        error(describe(exc))
+        return _error_exit(exc)
     finally:
         chunks.close()
     drain()
@@ -223,7 +278,7 @@ def add_reduce(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "the object is printed in every case (after a stream error: the object reduced\n"
         "before it), with a note on stderr when the stream did not complete.",
     )
-    parser.add_argument("file", help=_FILE_HELP)
+    parser.add_argument("file", metavar="FILE", help=_FILE_HELP)
     parser.add_argument(
         "--verify",
         action="store_true",
@@ -232,6 +287,11 @@ def add_reduce(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     )
     add_api_option(parser)
     parser.set_defaults(run=_reduce)
+
+
+def _error_exit(exc: StreamError) -> int:
+    """The exit code of a stream that could not be read to its end."""
+    return EXIT_NOT_EVENT_STREAM if isinstance(exc, NotEventStreamError) else EXIT_STREAM_ERROR
 
 
 def _short(value: Any, limit: int = 60) -> str:
@@ -247,8 +307,8 @@ def _report(outcome: Outcome, *, verify: bool) -> int:
         more = len(outcome.integrity) - _MAX_WARNINGS
         note(f"warning: {more} more integrity findings (streamkit stats --json lists them all)")
     if outcome.error is not None:
-        error(str(outcome.error))
-        return EXIT_STREAM_ERROR
+        error(describe(outcome.error))
+        return _error_exit(outcome.error)
     if verify:
         if outcome.api != "responses":
             note(f"--verify compares Responses streams only; this is a {outcome.api} stream")
@@ -266,8 +326,9 @@ def _reduce(args: argparse.Namespace) -> int:
         outcome = run(chunks, args.api, verify=args.verify)
     finally:
         chunks.close()
-    write_bytes(msgspec.json.encode(outcome.result) + b"\n")
-    flush_stdout()
+    if not isinstance(outcome.error, NotEventStreamError):  # else there is no object
+        write_bytes(msgspec.json.encode(outcome.result) + b"\n")
+        flush_stdout()
     return _report(outcome, verify=args.verify)
 
 
@@ -288,9 +349,12 @@ def add_text(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "With --live the events are replayed at --rate events per second (recordings\n"
         "carry no timestamps), each piece of text written and flushed as it comes.",
     )
-    parser.add_argument("file", help=_FILE_HELP)
+    parser.add_argument("file", metavar="FILE", help=_FILE_HELP)
     parser.add_argument(
-        "--live", action="store_true", help="replay the stream paced at --rate events/s"
+        "--live",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="replay the stream paced at --rate events/s (default: --no-live)",
     )
     parser.add_argument(
         "--rate",
@@ -301,13 +365,24 @@ def add_text(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     parser.add_argument(
         "--choice",
-        type=int,
+        type=_choice_index,
         default=0,
-        metavar="I",
-        help="Chat / Completions: the choice to print (default: 0)",
+        metavar="N",
+        help="Chat / Completions: the index of the choice to print (default: 0); "
+        "an index the stream does not have is a usage error",
     )
     add_api_option(parser)
     parser.set_defaults(run=_text)
+
+
+def _choice_index(text: str) -> int:
+    try:
+        index = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a choice index: {text!r}") from None
+    if index < 0:
+        raise argparse.ArgumentTypeError(f"a choice index is 0 or more, not {index}")
+    return index
 
 
 def _positive_rate(text: str) -> float:
@@ -329,7 +404,7 @@ class TextPrinter:
     waits its turn and every write is flushed.
     """
 
-    __slots__ = ("_choice", "_last", "_out", "_pacer", "_printed", "wrote")
+    __slots__ = ("_choice", "_last", "_out", "_pacer", "_printed", "choices", "wrote")
 
     def __init__(self, out: IO[str], *, choice: int = 0, pacer: Pacer | None = None) -> None:
         self._out = out
@@ -340,11 +415,15 @@ class TextPrinter:
         self._last = ""
         #: Whether any text was written.
         self.wrote = False
+        #: The choice indices the Chat / Completions chunks carried.
+        self.choices: set[int] = set()
 
     def __call__(self, event: Event) -> None:
         """Print the text of one event (after waiting for its turn, when paced)."""
         if self._pacer is not None:
             self._pacer.wait()
+        if self._choice and isinstance(event, ResponseTextDeltaEvent | ResponseTextDoneEvent):
+            return  # a Responses stream has choice 0 only
         if isinstance(event, ResponseTextDeltaEvent):
             key = (event.output_index, event.content_index)
             self._printed.setdefault(key, []).append(event.delta)
@@ -357,11 +436,13 @@ class TextPrinter:
                 self._write(pieces[-1])
         elif isinstance(event, ChatCompletionChunk):
             for choice in event.choices:
+                self.choices.add(choice.index)
                 content = getattr(choice.delta, "content", None)
                 if choice.index == self._choice and isinstance(content, str):
                     self._write(content)
         elif isinstance(event, CompletionChunk):
             for completion in event.choices:
+                self.choices.add(completion.index)
                 if completion.index == self._choice and isinstance(completion.text, str):
                     self._write(completion.text)
 
@@ -391,7 +472,39 @@ def _text(args: argparse.Namespace) -> int:
     finally:
         chunks.close()
     printer.end()
+    if outcome.error is None:
+        _check_choice(args.choice, outcome.api, printer.choices)
     return _report(outcome, verify=False)
+
+
+def _check_choice(choice: int, api: str, seen: set[int]) -> None:
+    """Raise ``UsageError`` when ``--choice`` names a choice the stream does not
+    have (it printed nothing): a Responses stream has one output, a Chat or
+    Completions stream the choices its chunks carried. A stream without any
+    choice (an error payload alone) has nothing to check against."""
+    if api == "responses":
+        if choice != 0:
+            raise UsageError(
+                f"--choice {choice}: a Responses stream has only choice 0 "
+                "(--choice picks among the choices of a Chat or Completions stream)"
+            )
+        return
+    if seen and choice not in seen:
+        raise UsageError(f"--choice {choice}: this stream has choices {_spans(sorted(seen))}")
+
+
+def _spans(numbers: list[int]) -> str:
+    """``0-3, 5, 7-8`` for [0, 1, 2, 3, 5, 7, 8] (sorted, distinct)."""
+    parts: list[str] = []
+    start = prev = numbers[0]
+    for n in [*numbers[1:], None]:
+        if n is not None and n == prev + 1:
+            prev = n
+            continue
+        parts.append(str(start) if start == prev else f"{start}-{prev}")
+        if n is not None:
+            start = prev = n
+    return ", ".join(parts)
 
 
 # --------------------------------------------------------------------------- #
@@ -411,8 +524,8 @@ def add_stats(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "Prints aligned tables (also when stdout is not a terminal; colour only on a\n"
         "terminal) or, with --json, one JSON array with an object per stream.\n"
         "Exits 0 when every stream was read, whatever the verdicts; 1 when a stream\n"
-        "could not be decoded; 2 when a file could not be opened (the others are\n"
-        "still summarized).",
+        "could not be decoded (7 when it is not an event stream at all); 2 when a file\n"
+        "could not be opened (the others are still summarized).",
     )
     parser.add_argument("files", nargs="+", metavar="FILE", help=_FILE_HELP)
     parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
@@ -439,7 +552,7 @@ def stats_record(name: str, outcome: Outcome) -> dict[str, Any]:
         "usage": None if usage is None or usage is msgspec.UNSET else msgspec.to_builtins(usage),
         "integrity": outcome.integrity,
         "sequence_issues": outcome.sequence_issues,
-        "error": str(outcome.error) if outcome.error else None,
+        "error": describe(outcome.error) if outcome.error else None,
     }
 
 
@@ -459,9 +572,9 @@ def _stats(args: argparse.Namespace) -> int:
         finally:
             chunks.close()
         if outcome.error is not None:
-            error(f"{source.name}: {outcome.error}")
+            error(f"{source.name}: {describe(outcome.error)}")
             if code == EXIT_OK:
-                code = EXIT_STREAM_ERROR
+                code = _error_exit(outcome.error)
         records.append(stats_record(source.name, outcome))
     if args.json:
         write_bytes(msgspec.json.format(msgspec.json.encode(records), indent=2) + b"\n")

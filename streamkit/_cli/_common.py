@@ -3,23 +3,29 @@
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import sys
 import time
 from collections.abc import Callable, Generator
 from typing import IO, Any, Final
 
+from ..testing import DEMO_STREAMS, demo_stream
+
 __all__ = [
+    "EXIT_ADDRESS_IN_USE",
     "EXIT_API_ERROR",
     "EXIT_DIVERGED",
     "EXIT_INCOMPLETE",
     "EXIT_INTERRUPTED",
+    "EXIT_NOT_EVENT_STREAM",
     "EXIT_OK",
     "EXIT_STREAM_ERROR",
     "EXIT_TRUNCATED",
     "EXIT_USAGE",
     "EXIT_CODES",
     "EXIT_EPILOG",
+    "EXIT_HINT",
     "PROGRESS_THRESHOLD",
     "Input",
     "Pacer",
@@ -30,6 +36,7 @@ __all__ = [
     "error",
     "flush_stdout",
     "is_tty",
+    "named_stream",
     "note",
     "open_input",
     "write_bytes",
@@ -42,23 +49,33 @@ EXIT_INCOMPLETE: Final = 3
 EXIT_API_ERROR: Final = 4
 EXIT_TRUNCATED: Final = 5
 EXIT_DIVERGED: Final = 6
+EXIT_NOT_EVENT_STREAM: Final = 7
+EXIT_ADDRESS_IN_USE: Final = 8
 EXIT_INTERRUPTED: Final = 130
 
 #: Exit code -> meaning, as documented in ``--help``.
 EXIT_CODES: Final = {
     EXIT_OK: "success (the stream completed)",
     EXIT_STREAM_ERROR: "stream error: bytes or payloads that cannot be decoded",
-    EXIT_USAGE: "usage error: bad arguments, file not found or unreadable",
+    EXIT_USAGE: "usage error: bad arguments, file not found or unreadable, "
+    "missing optional dependency",
     EXIT_INCOMPLETE: "incomplete: the server stopped early (max_output_tokens, length, ...)",
     EXIT_API_ERROR: "API error: the stream reported an error (response.failed, error event)",
-    EXIT_TRUNCATED: "truncated: the bytes ended before the stream's terminal event",
+    EXIT_TRUNCATED: "truncated: the bytes ended before the stream's terminal event "
+    "(or before [DONE])",
     EXIT_DIVERGED: "divergence (reduce --verify): the fold differs from the server's values",
+    EXIT_NOT_EVENT_STREAM: "not an event stream: no server-sent events in the input "
+    "(an HTML or JSON body, empty input)",
+    EXIT_ADDRESS_IN_USE: "address in use (replay): another process listens on --host/--port",
     EXIT_INTERRUPTED: "interrupted (Ctrl-C)",
 }
 
+#: The exit-code table, the epilog of ``streamkit --help`` (and of no other help).
 EXIT_EPILOG: Final = "exit codes:\n" + "\n".join(
     f"  {code:>3}  {meaning}" for code, meaning in EXIT_CODES.items()
 )
+#: The epilog of every command's help: where the table is.
+EXIT_HINT: Final = "exit codes: see streamkit --help"
 
 #: Inputs larger than this show a progress line on stderr (when it is a terminal).
 PROGRESS_THRESHOLD: Final = 8 * 1024 * 1024
@@ -67,7 +84,8 @@ _CHUNK: Final = 64 * 1024
 
 
 class UsageError(Exception):
-    """A problem with the command line or its files (exit code 2)."""
+    """A problem with the command line, its files or a missing optional dependency
+    (exit code 2)."""
 
 
 def add_api_option(parser: argparse.ArgumentParser) -> None:
@@ -259,11 +277,32 @@ class Input:
             self._fh.close()
 
 
-def open_input(path: str) -> Input:
-    """Open a command's input: a path, or ``-`` for standard input.
+def named_stream(arg: str) -> bytes | None:
+    """The bytes of the built-in demo stream ``arg`` names as ``@NAME``, or None
+    when ``arg`` does not start with ``@`` (a path; ``./@file`` reads a file whose
+    name starts with ``@``).
 
-    Raises ``UsageError`` when the file cannot be opened, before anything is printed.
+    Raises ``UsageError`` listing the names for an unknown ``@NAME``.
     """
+    if not arg.startswith("@"):
+        return None
+    name = arg[1:]
+    if name not in DEMO_STREAMS:
+        known = ", ".join(f"@{n}" for n in DEMO_STREAMS)
+        raise UsageError(f"no demo stream named {arg}; the demo streams are: {known}")
+    return demo_stream(name)
+
+
+def open_input(path: str) -> Input:
+    """Open a command's input: a path, ``@NAME`` for a built-in demo stream
+    (``streamkit.testing.DEMO_STREAMS``), or ``-`` for standard input.
+
+    Raises ``UsageError`` when the file cannot be opened or the name is
+    unknown, before anything is printed.
+    """
+    named = named_stream(path)
+    if named is not None:
+        return Input(path, io.BytesIO(named), len(named), owned=True)
     if path == "-":
         stdin: Any = sys.stdin
         # sys.stdin is a text stream over a binary one; tests may install either.

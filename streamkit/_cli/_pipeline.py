@@ -177,7 +177,9 @@ def verdict_exit(outcome: Outcome, *, verify: bool = False) -> int:
         return EXIT_INCOMPLETE
     if status in ("failed", "errored"):
         return EXIT_API_ERROR
-    return EXIT_TRUNCATED  # truncated (and in_progress, which finish() never leaves)
+    # truncated, unterminated (no [DONE]: the bytes ended before the stream's end
+    # marker), and in_progress, which finish() never leaves.
+    return EXIT_TRUNCATED
 
 
 def verdict_text(outcome: Outcome) -> str:
@@ -190,6 +192,11 @@ def verdict_text(outcome: Outcome) -> str:
         return f"stream incomplete: {verdict.reason or 'no reason given'}"
     if status in ("failed", "errored"):
         return f"stream {status}: server error: {error_text(verdict.error)}"
+    if status == "unterminated":
+        return (
+            "stream unterminated: every choice finished, but the bytes ended without "
+            "[DONE] (a usage chunk sent after the last finish_reason may be lost)"
+        )
     where = ""
     if verdict.last_sequence_number is not None:
         where = f" after sequence_number {verdict.last_sequence_number}"

@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import os
+import socket
 import sys
 
-from ..replay import ReplayApp, serve
-from ._common import EXIT_EPILOG, EXIT_OK, UsageError
+from .. import replay
+from .._errors import StreamError
+from ..replay import ReplayApp
+from ._common import (
+    EXIT_ADDRESS_IN_USE,
+    EXIT_HINT,
+    EXIT_OK,
+    EXIT_STREAM_ERROR,
+    UsageError,
+    error,
+    named_stream,
+)
+from ._messages import describe
 
 __all__ = ["add_replay"]
 
@@ -41,12 +54,25 @@ def add_replay(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
             '"stream": true get the events; others get the reduced final object.\n'
             "Needs uvicorn: pip install 'streamkit[server]'."
         ),
-        epilog=EXIT_EPILOG,
+        epilog=EXIT_HINT,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("files", nargs="+", metavar="FILE", help="recordings (.sse files)")
-    parser.add_argument("--port", type=int, default=8000, help="TCP port (default 8000)")
-    parser.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1)")
+    parser.add_argument(
+        "files",
+        nargs="+",
+        metavar="FILE",
+        help="recordings (.sse files), or @NAME for a built-in demo stream (served as NAME)",
+    )
+    parser.add_argument(
+        "--port",
+        type=_port,
+        default=8000,
+        metavar="PORT",
+        help="TCP port, 0 for any free one (default: 8000)",
+    )
+    parser.add_argument(
+        "--host", default="127.0.0.1", metavar="HOST", help="interface (default: 127.0.0.1)"
+    )
     parser.add_argument(
         "--chunks",
         type=_chunk_range,
@@ -58,23 +84,101 @@ def add_replay(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         type=float,
         default=0.01,
         metavar="SECONDS",
-        help="pause before each chunk (default 0.01)",
+        help="pause before each chunk (default: 0.01)",
     )
-    parser.add_argument("--seed", type=int, default=0, help="seed of the chunk sizes")
+    parser.add_argument(
+        "--seed", type=int, default=0, metavar="N", help="seed of the chunk sizes (default: 0)"
+    )
     parser.set_defaults(run=_replay)
 
 
 def _replay(args: argparse.Namespace) -> int:
+    recordings: list[str | tuple[str, bytes]] = []
     for path in args.files:
-        if not os.path.isfile(path):
+        named = named_stream(path)
+        if named is not None:
+            recordings.append((path[1:], named))
+        elif os.path.isfile(path):
+            recordings.append(path)
+        else:
             raise UsageError(f"{path}: no such file")
     if args.delay < 0:
         raise UsageError("--delay must be >= 0")
-    app = ReplayApp(args.files, chunk_sizes=args.chunks, delay=args.delay, seed=args.seed)
-    names = ", ".join(r.name for r in app.catalog)
-    print(
-        f"streamkit: replaying {names} at http://{args.host}:{args.port}/v1 (Ctrl-C stops)",
-        file=sys.stderr,
-    )
-    serve(app, args.host, args.port, log_level="warning")
+    try:
+        import uvicorn  # noqa: F401 - the server extra, checked before any work
+    except ImportError:
+        raise UsageError("replay needs uvicorn: pip install 'streamkit[server]'") from None
+    try:
+        app = ReplayApp(recordings, chunk_sizes=args.chunks, delay=args.delay, seed=args.seed)
+    except OSError as exc:
+        raise UsageError(f"cannot open {exc.filename}: {exc.strerror or exc}") from None
+    except StreamError as exc:
+        error(describe(exc))
+        return EXIT_STREAM_ERROR
+    try:
+        sock = _listen(args.host, args.port)
+    except _AddressInUse as exc:
+        error(str(exc))
+        return EXIT_ADDRESS_IN_USE
+    with sock:
+        port = sock.getsockname()[1]
+        names = ", ".join(r.name for r in app.catalog)
+        print(
+            f"streamkit: replaying {names} at http://{args.host}:{port}/v1 (Ctrl-C stops)",
+            file=sys.stderr,
+            flush=True,
+        )
+        serve(app, sock, args.host)
     return EXIT_OK
+
+
+def serve(app: ReplayApp, sock: socket.socket, host: str) -> None:
+    """Run ``app`` under uvicorn on ``sock`` (bound, see ``_listen``) until
+    interrupted."""
+    replay._server(app, host, sock.getsockname()[1], "warning").run(sockets=[sock])
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is 0-65535, not {port}")
+    return port
+
+
+class _AddressInUse(Exception):
+    """Another socket already listens on the address."""
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A socket bound to ``host:port``, for the server to listen on.
+
+    Binding here rather than in uvicorn turns a taken port into one line and its
+    own exit code (uvicorn would log it and exit 1). Raises ``_AddressInUse``, or
+    ``UsageError`` for an address that cannot be used (unknown host, a
+    privileged port).
+    """
+    where = f"{host}:{port}"
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except socket.gaierror as exc:
+        raise UsageError(f"cannot listen on {where}: {exc.strerror}") from None
+    sock = socket.socket(family, kind, proto)
+    try:
+        # As uvicorn does: a port left in TIME_WAIT by a previous run can be reused
+        # at once; one another socket listens on still cannot.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise _AddressInUse(
+                f"cannot listen on {where}: address already in use "
+                "(another process listens there; choose another --port, or --port 0)"
+            ) from None
+        raise UsageError(f"cannot listen on {where}: {exc.strerror or exc}") from None
+    return sock
