@@ -664,13 +664,8 @@ def large_event(size: int = LARGE_EVENT_BYTES, seed: int = 5) -> bytes:
 def recordings_dir() -> Path | None:
     """``$STREAMKIT_RECORDINGS``, else ``shared/recordings`` beside the repo."""
     env = os.environ.get("STREAMKIT_RECORDINGS")
-    here = Path(__file__).resolve().parent.parent
-    candidates = [Path(env)] if env else []
-    candidates.append(here.parent / "shared" / "recordings")
-    for path in candidates:
-        if path.is_dir():
-            return path
-    return None
+    path = Path(env) if env else Path(__file__).resolve().parents[2] / "shared" / "recordings"
+    return path if path.is_dir() else None
 
 
 def recording_files(api: str, factor: float = 1.0) -> list[Path]:
