@@ -11,15 +11,12 @@ checkpointed mid-stream and restored elsewhere.
 
 Where chunks contradict each other (impossible indices, a tool call whose id changes)
 the reducer keeps going, records the problem in ``integrity_issues`` and, depending on
-``index_policy``, warns or raises.
+``index_policy``, warns or raises. The choice bookkeeping, index checks and verdict
+are shared with the legacy Completions reducer (``streamkit.reducers._choices``).
 """
 
 from __future__ import annotations
 
-import abc
-import json
-import warnings
-from collections.abc import Iterable
 from typing import Any, ClassVar, Final, TypeAlias
 
 import msgspec
@@ -31,9 +28,9 @@ from streamkit.events.chat import (
     ChoiceDeltaAudio,
     ChoiceDeltaFunctionCall,
     ChoiceDeltaToolCall,
+    ChunkChoice,
 )
-from streamkit.events.errors import ErrorDetail, StreamErrorEvent
-from streamkit.models._verdict import Verdict
+from streamkit.events.errors import StreamErrorEvent
 from streamkit.models.chat import (
     ChatCompletion,
     ChatCompletionAudio,
@@ -45,19 +42,14 @@ from streamkit.models.chat import (
     ChatCompletionModeration,
     ChatCompletionTokenLogprob,
     ChoiceLogprobs,
-    CompletionUsage,
     ContentFilterResults,
     CustomCall,
     FunctionCall,
     PromptFilterResult,
 )
-from streamkit.reducers._base import StatefulReducer
+from streamkit.reducers._arguments import parse_arguments
+from streamkit.reducers._choices import ChoiceReducer, ChoiceStateBase, ChoiceStreamState
 from streamkit.reducers._finished import Finished, RefusalDone, TextDone, ToolCallDone
-from streamkit.reducers._integrity import (
-    IndexPolicy,
-    StreamIntegrityError,
-    StreamIntegrityWarning,
-)
 
 __all__ = [
     "ChatCompletionReducer",
@@ -67,16 +59,6 @@ __all__ = [
 
 ChatStreamEvent: TypeAlias = ChatCompletionChunk | StreamErrorEvent | Done | UnknownEvent
 """What a chat stream yields: chunks, an in-stream error, ``[DONE]``, unknown payloads."""
-
-# A new index further than this past the highest one seen is treated as corruption
-# (the API caps ``n`` at 128 and nobody makes a thousand parallel tool calls).
-MAX_INDEX_JUMP: Final = 1000
-
-# Finish reasons meaning "the server stopped before the model was done".
-INCOMPLETE_REASONS: Final = frozenset({"length", "content_filter"})
-
-#: ``Verdict.reason`` of an ``unterminated`` stream.
-NO_DONE_REASON: Final = "no [DONE] after finish_reason"
 
 # Azure severities, mildest first; unknown values rank between safe and low.
 _SEVERITY_RANK: Final = {"safe": 0, "low": 2, "medium": 3, "high": 4}
@@ -95,7 +77,7 @@ class _ToolState(msgspec.Struct, kw_only=True, gc=False):
     arguments: list[str] = msgspec.field(default_factory=list)
 
 
-class _ChoiceState(msgspec.Struct, kw_only=True, gc=False):
+class _ChoiceState(ChoiceStateBase, kw_only=True, gc=False):
     """Everything accumulated for one choice. ``None`` lists mean "never seen", which
     keeps e.g. ``content: null`` (tool-call-only answers) apart from ``content: ""``."""
 
@@ -114,119 +96,15 @@ class _ChoiceState(msgspec.Struct, kw_only=True, gc=False):
     audio_data: list[str] = msgspec.field(default_factory=list)
     audio_transcript: list[str] = msgspec.field(default_factory=list)
     audio_expires_at: int | None = None
-    finish_reason: str | None = None
     content_filter_results: ContentFilterResults | UnsetType = UNSET
-    queued: bool = False  # already put on ``pending`` for ``take_finished``
 
 
-class ChatReducerState(msgspec.Struct, kw_only=True):
+class ChatReducerState(ChoiceStreamState[_ChoiceState], kw_only=True):
     """The complete state of a ``ChatCompletionReducer`` (what ``checkpoint()`` encodes)."""
 
-    id: str = ""
-    model: str = ""
-    created: int = 0
-    # UNSET: no chunk had the key; None: chunks said null; str: the first real value.
-    system_fingerprint: str | UnsetType | None = UNSET
     service_tier: str | UnsetType | None = UNSET
-    choices: dict[int, _ChoiceState] = msgspec.field(default_factory=dict)
-    max_index: int = -1
-    usage: CompletionUsage | None = None
     moderation: ChatCompletionModeration | UnsetType = UNSET
     prompt_filter_results: list[PromptFilterResult] | None = None
-    events: int = 0
-    saw_done: bool = False
-    error: ErrorDetail | None = None
-    finished: bool = False
-    integrity_issues: list[str] = msgspec.field(default_factory=list)
-    # Choice indexes whose finish_reason arrived, not yet returned by take_finished().
-    pending: list[int] = msgspec.field(default_factory=list)
-
-
-# --- helpers shared with the legacy Completions reducer ----------------------------------
-
-
-class _IntegrityReporter(abc.ABC):
-    """Records integrity issues in ``state.integrity_issues`` and applies the policy."""
-
-    __slots__ = ()
-    index_policy: IndexPolicy
-
-    @abc.abstractmethod
-    def _integrity_issues(self) -> list[str]:
-        """The reducer's list of recorded issues (in its state)."""
-
-    @abc.abstractmethod
-    def _event_count(self) -> int:
-        """How many events the reducer has stepped."""
-
-    def _issue(self, message: str, *, event_type: str, stacklevel: int = 2) -> None:
-        """Record ``message``; warn or raise per ``index_policy``.
-
-        ``stacklevel`` counts frames from the caller of ``_issue`` up to whoever called
-        ``step()``, so that warnings point at user code rather than at the reducer.
-        """
-        self._integrity_issues().append(message)
-        policy = self.index_policy
-        if policy == "raise":
-            raise StreamIntegrityError(
-                message, index=self._event_count() - 1, event_type=event_type
-            )
-        if policy == "warn":
-            warnings.warn(message, StreamIntegrityWarning, stacklevel=stacklevel + 1)
-
-
-def choice_index_problem(index: object, highest: int) -> str | None:
-    """Why a choice/tool ``index`` seen for the first time is impossible, or None."""
-    if type(index) is not int:
-        return f"is not an integer ({index!r})"
-    if index < 0:
-        return "is negative"
-    if index > highest + MAX_INDEX_JUMP:
-        return f"jumps from {highest} to {index}"
-    return None
-
-
-def final_verdict(
-    *,
-    finished: bool,
-    events: int,
-    error: ErrorDetail | None,
-    finish_reasons: Iterable[str | None],
-    saw_done: bool,
-) -> Verdict:
-    """The verdict rules shared by Chat and legacy Completions (``finish_reasons`` in
-    choice-index order; ``saw_done``: whether ``[DONE]`` was stepped).
-
-    First match wins: ``errored`` (an error payload), ``truncated`` (no choice, or a
-    choice without a finish reason), ``unterminated`` (every choice finished but no
-    ``[DONE]``), ``incomplete`` (a ``length`` / ``content_filter`` finish), else
-    ``completed``.
-    """
-    if not finished:
-        return Verdict(status="in_progress", events=events)
-    if error is not None:
-        return Verdict(status="errored", error=error, events=events)
-    reasons = list(finish_reasons)
-    # No choice at all, or a choice cut off before its last chunk: the bytes ended early.
-    if not reasons or None in reasons:
-        return Verdict(status="truncated", events=events)
-    # The content is complete, but what the server sends after the last finish
-    # reason (the usage chunk of ``stream_options.include_usage``) may be lost:
-    # without the end marker nobody can tell, so this is not success.
-    if not saw_done:
-        return Verdict(status="unterminated", reason=NO_DONE_REASON, events=events)
-    for reason in reasons:
-        if reason in INCOMPLETE_REASONS:
-            return Verdict(status="incomplete", reason=reason, events=events)
-    return Verdict(status="completed", events=events)
-
-
-def parse_arguments(arguments: str) -> tuple[Any, str | None]:
-    """``(json value, None)``, or ``(None, error message)`` when not valid JSON."""
-    try:
-        return json.loads(arguments), None
-    except ValueError as exc:
-        return None, str(exc)
 
 
 def _filter_key(result: Any) -> tuple[bool, bool, int]:
@@ -261,8 +139,7 @@ def _merge_filters(
 
 
 class ChatCompletionReducer(
-    _IntegrityReporter,
-    StatefulReducer[ChatStreamEvent, ChatCompletion, ChatReducerState],
+    ChoiceReducer[ChatStreamEvent, ChatCompletion, ChatReducerState, _ChoiceState]
 ):
     """Folds a Chat Completions stream into a ``ChatCompletion``.
 
@@ -287,80 +164,18 @@ class ChatCompletionReducer(
     """
 
     State: ClassVar[type[msgspec.Struct]] = ChatReducerState
-
-    def __init__(self, *, index_policy: IndexPolicy = "warn") -> None:
-        if index_policy not in ("ignore", "warn", "raise"):
-            raise ValueError(
-                f"index_policy must be 'ignore', 'warn' or 'raise', not {index_policy!r}"
-            )
-        self.index_policy = index_policy
-        self.state = ChatReducerState()
-
-    # -- public accessors -----------------------------------------------------------
-
-    @property
-    def saw_done(self) -> bool:
-        """Whether the ``[DONE]`` sentinel was stepped."""
-        return self.state.saw_done
-
-    @property
-    def integrity_issues(self) -> list[str]:
-        """Descriptions of every inconsistency seen so far, in stream order."""
-        return self.state.integrity_issues
-
-    @property
-    def events(self) -> int:
-        """Number of events stepped so far."""
-        return self.state.events
-
-    def _integrity_issues(self) -> list[str]:
-        return self.state.integrity_issues
-
-    def _event_count(self) -> int:
-        return self.state.events
+    _CHUNK: ClassVar[type[Any]] = ChatCompletionChunk
+    _CHOICE: ClassVar[type[ChoiceStateBase]] = _ChoiceState
+    _EVENT_TYPE: ClassVar[str] = "chat.completion.chunk"
 
     # -- folding ----------------------------------------------------------------------
 
-    def step(self, event: ChatStreamEvent) -> None:
-        """Fold one event: a chunk, an error payload, ``Done`` or an unknown event."""
+    def _fold_header(self, chunk: ChatCompletionChunk) -> None:
         st = self.state
-        st.events += 1
-        if type(event) is not ChatCompletionChunk:
-            if isinstance(event, ChatCompletionChunk):
-                self._chunk(event)
-            elif isinstance(event, StreamErrorEvent):
-                if st.error is None:
-                    st.error = event.error
-            elif isinstance(event, Done):
-                st.saw_done = True
-            # Anything else (UnknownEvent, keep-alives...) only counts as an event.
-            return
-        self._chunk(event)
-
-    def _chunk(self, chunk: ChatCompletionChunk) -> None:
-        st = self.state
-        # Header fields from the first chunk that has them: Azure's prompt-filter chunk
-        # comes first with id "", model "" and created 0.
-        if not st.id and chunk.id:
-            st.id = chunk.id
-        if not st.model and chunk.model:
-            st.model = chunk.model
-        if not st.created and chunk.created:
-            st.created = chunk.created
-        if not st.system_fingerprint:
-            value = chunk.system_fingerprint
-            if value or (value is None and st.system_fingerprint is UNSET):
-                st.system_fingerprint = value
         if not st.service_tier:
             value = chunk.service_tier
             if value or (value is None and st.service_tier is UNSET):
                 st.service_tier = value
-        # Usage from whichever chunk carries it; chunks with ``usage: null`` or without
-        # the key never erase it. A later usage replaces (never adds to) an earlier one:
-        # providers that repeat it send running totals.
-        usage = chunk.usage
-        if usage:
-            st.usage = usage
         moderation = chunk.moderation
         if moderation:
             st.moderation = moderation
@@ -368,79 +183,44 @@ class ChatCompletionReducer(
         if prompt_filters:
             self._prompt_filters(prompt_filters)
 
-        choices = st.choices
-        for ch in chunk.choices or ():
-            index = ch.index
-            c = choices.get(index)
-            if c is None:
-                c = self._open_choice(index)
-                if c is None:
-                    continue
-            d = ch.delta
-            if d:  # Azure sends choices without a delta (UNSET is falsy)
-                s = d.content
-                if s:
-                    pieces = c.content
-                    if pieces is None:
-                        c.content = [s]
-                    else:
-                        pieces.append(s)
-                elif s == "" and c.content is None:
-                    c.content = []
-                s = d.refusal
-                if s:
-                    pieces = c.refusal
-                    if pieces is None:
-                        c.refusal = [s]
-                    else:
-                        pieces.append(s)
-                elif s == "" and c.refusal is None:
-                    c.refusal = []
-                if c.role is None and d.role:
-                    c.role = d.role
-                tool_calls = d.tool_calls
-                if tool_calls:
-                    self._tool_deltas(c, index, tool_calls)
-                function_call = d.function_call
-                if function_call:
-                    self._function_call(c, function_call)
-                audio = d.audio
-                if audio:
-                    self._audio(c, audio)
-            logprobs = ch.logprobs
-            if logprobs:
-                self._logprobs(c, logprobs)
-            filters = ch.content_filter_results
-            if filters is not UNSET:
-                c.content_filter_results = _merge_filters(c.content_filter_results, filters)
-            reason = ch.finish_reason
-            if reason:
-                c.finish_reason = reason
-                if not c.queued:
-                    c.queued = True
-                    st.pending.append(index)
-
-    def _open_choice(self, index: int) -> _ChoiceState | None:
-        st = self.state
-        problem = choice_index_problem(index, st.max_index)
-        if problem is not None:
-            if type(index) is not int:
-                # Cannot be ordered against the other choices: drop it.
-                self._issue(
-                    f"choice index {problem}; choice dropped",
-                    event_type="chat.completion.chunk",
-                    stacklevel=4,
-                )
-                return None
-            self._issue(
-                f"choice index {index} {problem}",
-                event_type="chat.completion.chunk",
-                stacklevel=4,
-            )
-        c = st.choices[index] = _ChoiceState()
-        if index > st.max_index:
-            st.max_index = index
-        return c
+    def _fold_choice(self, c: _ChoiceState, ch: ChunkChoice, index: int) -> None:
+        d = ch.delta
+        if d:  # Azure sends choices without a delta (UNSET is falsy)
+            s = d.content
+            if s:
+                pieces = c.content
+                if pieces is None:
+                    c.content = [s]
+                else:
+                    pieces.append(s)
+            elif s == "" and c.content is None:
+                c.content = []
+            s = d.refusal
+            if s:
+                pieces = c.refusal
+                if pieces is None:
+                    c.refusal = [s]
+                else:
+                    pieces.append(s)
+            elif s == "" and c.refusal is None:
+                c.refusal = []
+            if c.role is None and d.role:
+                c.role = d.role
+            tool_calls = d.tool_calls
+            if tool_calls:
+                self._tool_deltas(c, index, tool_calls)
+            function_call = d.function_call
+            if function_call:
+                self._function_call(c, function_call)
+            audio = d.audio
+            if audio:
+                self._audio(c, audio)
+        logprobs = ch.logprobs
+        if logprobs:
+            self._logprobs(c, logprobs)
+        filters = ch.content_filter_results
+        if filters is not UNSET:
+            c.content_filter_results = _merge_filters(c.content_filter_results, filters)
 
     def _tool_deltas(
         self, c: _ChoiceState, choice_index: int, deltas: list[ChoiceDeltaToolCall]
@@ -462,44 +242,34 @@ class ChatCompletionReducer(
                     if t.name is None:
                         t.name = name
                     else:
-                        self._issue(
-                            f"choice {choice_index} tool call {delta.index}: name changed "
-                            f"from {t.name!r} to {name!r}; kept the first",
-                            event_type="chat.completion.chunk",
-                            stacklevel=4,
-                        )
+                        self._tool_changed(choice_index, delta.index, "name", t.name, name)
             call_id = delta.id
             # Set once: a repeated id is ignored, a different one is corruption.
             if call_id and call_id != t.id:
                 if t.id is None:
                     t.id = call_id
                 else:
-                    self._issue(
-                        f"choice {choice_index} tool call {delta.index}: id changed "
-                        f"from {t.id!r} to {call_id!r}; kept the first",
-                        event_type="chat.completion.chunk",
-                        stacklevel=4,
-                    )
+                    self._tool_changed(choice_index, delta.index, "id", t.id, call_id)
             if t.type is None and delta.type:
                 t.type = delta.type
+
+    def _tool_changed(self, choice_index: int, index: int, what: str, old: str, new: str) -> None:
+        # Frames: _tool_changed, _tool_deltas, _fold_choice, step, its caller.
+        self._issue(
+            f"choice {choice_index} tool call {index}: {what} changed "
+            f"from {old!r} to {new!r}; kept the first",
+            event_type=self._EVENT_TYPE,
+            stacklevel=5,
+        )
 
     def _open_tool(
         self, c: _ChoiceState, choice_index: int, delta: ChoiceDeltaToolCall
     ) -> _ToolState | None:
         index = delta.index
         where = f"choice {choice_index} tool call index"
-        problem = choice_index_problem(index, c.max_tool_index)
-        if problem is not None:
-            if type(index) is not int:
-                self._issue(
-                    f"{where} {problem}; fragment dropped",
-                    event_type="chat.completion.chunk",
-                    stacklevel=5,
-                )
-                return None
-            self._issue(
-                f"{where} {index} {problem}", event_type="chat.completion.chunk", stacklevel=5
-            )
+        # Frames: _open_tool, _tool_deltas, _fold_choice, step, its caller.
+        if not self._admit(index, c.max_tool_index, where, "fragment", stacklevel=5):
+            return None
         fn = delta.function
         missing = [
             what
@@ -511,7 +281,7 @@ class ChatCompletionReducer(
             # lost (or the provider does not follow the protocol).
             self._issue(
                 f"{where} {index} first seen without {' or '.join(missing)}",
-                event_type="chat.completion.chunk",
+                event_type=self._EVENT_TYPE,
                 stacklevel=5,
             )
         t = c.tools[index] = _ToolState()
@@ -578,25 +348,6 @@ class ChatCompletionReducer(
 
     # -- reading ------------------------------------------------------------------------
 
-    def finish(self) -> ChatCompletion:
-        """Mark the stream as ended and return the final ``ChatCompletion`` (with verdict).
-
-        Choices that never got a finish reason are not reported by ``take_finished``.
-        """
-        self.state.finished = True
-        return self.result()
-
-    def verdict(self) -> Verdict:
-        """How the stream ended so far (``in_progress`` before ``finish()``)."""
-        st = self.state
-        return final_verdict(
-            finished=st.finished,
-            events=st.events,
-            error=st.error,
-            finish_reasons=(st.choices[i].finish_reason for i in sorted(st.choices)),
-            saw_done=st.saw_done,
-        )
-
     def result(self) -> ChatCompletion:
         """The completion accumulated so far; choices sorted by index."""
         st = self.state
@@ -617,21 +368,9 @@ class ChatCompletionReducer(
         completion._set_verdict(self.verdict())
         return completion
 
-    def take_finished(self) -> list[Finished]:
-        """The pieces of output completed since the last call, each reported once.
-
-        A choice's text, refusal and tool calls (every tool index) complete when the
-        choice's ``finish_reason`` arrives; they are built from the state at the time
-        of this call. Choices cut off without a finish reason are never reported.
-        """
-        st = self.state
-        if not st.pending:
-            return []
-        out: list[Finished] = []
-        for index in st.pending:
-            out.extend(_finished_of(index, st.choices[index]))
-        st.pending = []
-        return out
+    def _finished_of(self, index: int, c: _ChoiceState) -> list[Finished]:
+        """A choice's text, refusal and tool calls (every tool index)."""
+        return _finished_events(index, c)
 
 
 # --- building output -------------------------------------------------------------------
@@ -688,7 +427,7 @@ def _choice(index: int, c: _ChoiceState) -> ChatCompletionChoice:
     )
 
 
-def _finished_of(index: int, c: _ChoiceState) -> list[Finished]:
+def _finished_events(index: int, c: _ChoiceState) -> list[Finished]:
     out: list[Finished] = []
     text = _joined(c.content)
     if text:

@@ -3,27 +3,23 @@
 The legacy endpoint streams objects shaped like the final one: ``choices[].text``
 fragments keyed by ``choices[].index``, parallel logprob arrays, a ``finish_reason``
 on each choice's last chunk, and with ``stream_options.include_usage`` a last chunk
-with empty ``choices`` and the ``usage``. The verdict and integrity rules are the
-Chat reducer's (``streamkit.reducers.chat``).
+with empty ``choices`` and the ``usage``. The choice bookkeeping, verdict and
+integrity rules are shared with the Chat reducer (``streamkit.reducers._choices``).
 """
 
 from __future__ import annotations
 
-from typing import ClassVar, TypeAlias, TypeVar
+from typing import Any, ClassVar, TypeAlias, TypeVar
 
 import msgspec
 from msgspec import UNSET, UnsetType
 
 from streamkit.events._common import Done, UnknownEvent
-from streamkit.events.completions import CompletionChunk
-from streamkit.events.errors import ErrorDetail, StreamErrorEvent
-from streamkit.models._verdict import Verdict
-from streamkit.models.chat import CompletionUsage
+from streamkit.events.completions import CompletionChunk, CompletionChunkChoice
+from streamkit.events.errors import StreamErrorEvent
 from streamkit.models.completions import Completion, CompletionChoice, CompletionLogprobs
-from streamkit.reducers._base import StatefulReducer
+from streamkit.reducers._choices import ChoiceReducer, ChoiceStateBase, ChoiceStreamState
 from streamkit.reducers._finished import Finished, TextDone
-from streamkit.reducers._integrity import IndexPolicy
-from streamkit.reducers.chat import _IntegrityReporter, choice_index_problem, final_verdict
 
 __all__ = [
     "CompletionReducer",
@@ -37,7 +33,7 @@ CompletionStreamEvent: TypeAlias = CompletionChunk | StreamErrorEvent | Done | U
 _T = TypeVar("_T")
 
 
-class _TextChoiceState(msgspec.Struct, kw_only=True, gc=False):
+class _TextChoiceState(ChoiceStateBase, kw_only=True, gc=False):
     """One choice: text pieces and the logprob arrays (None until some chunk sends one)."""
 
     text: list[str] = msgspec.field(default_factory=list)
@@ -46,26 +42,10 @@ class _TextChoiceState(msgspec.Struct, kw_only=True, gc=False):
     token_logprobs: list[float] | None = None
     top_logprobs: list[dict[str, float]] | None = None
     text_offset: list[int] | None = None
-    finish_reason: str | None = None
-    queued: bool = False
 
 
-class CompletionReducerState(msgspec.Struct, kw_only=True):
+class CompletionReducerState(ChoiceStreamState[_TextChoiceState], kw_only=True):
     """The complete state of a ``CompletionReducer`` (what ``checkpoint()`` encodes)."""
-
-    id: str = ""
-    model: str = ""
-    created: int = 0
-    system_fingerprint: str | UnsetType | None = UNSET
-    choices: dict[int, _TextChoiceState] = msgspec.field(default_factory=dict)
-    max_index: int = -1
-    usage: CompletionUsage | None = None
-    events: int = 0
-    saw_done: bool = False
-    error: ErrorDetail | None = None
-    finished: bool = False
-    integrity_issues: list[str] = msgspec.field(default_factory=list)
-    pending: list[int] = msgspec.field(default_factory=list)
 
 
 def _extend(current: list[_T] | None, more: list[_T] | UnsetType) -> list[_T] | None:
@@ -78,8 +58,7 @@ def _extend(current: list[_T] | None, more: list[_T] | UnsetType) -> list[_T] | 
 
 
 class CompletionReducer(
-    _IntegrityReporter,
-    StatefulReducer[CompletionStreamEvent, Completion, CompletionReducerState],
+    ChoiceReducer[CompletionStreamEvent, Completion, CompletionReducerState, _TextChoiceState]
 ):
     """Folds a legacy Completions stream into a ``Completion``.
 
@@ -91,116 +70,20 @@ class CompletionReducer(
     """
 
     State: ClassVar[type[msgspec.Struct]] = CompletionReducerState
+    _CHUNK: ClassVar[type[Any]] = CompletionChunk
+    _CHOICE: ClassVar[type[ChoiceStateBase]] = _TextChoiceState
+    _EVENT_TYPE: ClassVar[str] = "text_completion"
 
-    def __init__(self, *, index_policy: IndexPolicy = "warn") -> None:
-        if index_policy not in ("ignore", "warn", "raise"):
-            raise ValueError(
-                f"index_policy must be 'ignore', 'warn' or 'raise', not {index_policy!r}"
-            )
-        self.index_policy = index_policy
-        self.state = CompletionReducerState()
-
-    @property
-    def saw_done(self) -> bool:
-        """Whether the ``[DONE]`` sentinel was stepped."""
-        return self.state.saw_done
-
-    @property
-    def integrity_issues(self) -> list[str]:
-        """Descriptions of every inconsistency seen so far, in stream order."""
-        return self.state.integrity_issues
-
-    @property
-    def events(self) -> int:
-        """Number of events stepped so far."""
-        return self.state.events
-
-    def _integrity_issues(self) -> list[str]:
-        return self.state.integrity_issues
-
-    def _event_count(self) -> int:
-        return self.state.events
-
-    def step(self, event: CompletionStreamEvent) -> None:
-        """Fold one event: a chunk, an error payload, ``Done`` or an unknown event."""
-        st = self.state
-        st.events += 1
-        if not isinstance(event, CompletionChunk):
-            if isinstance(event, StreamErrorEvent):
-                if st.error is None:
-                    st.error = event.error
-            elif isinstance(event, Done):
-                st.saw_done = True
-            return
-        if not st.id and event.id:
-            st.id = event.id
-        if not st.model and event.model:
-            st.model = event.model
-        if not st.created and event.created:
-            st.created = event.created
-        if not st.system_fingerprint:
-            value = event.system_fingerprint
-            if value or (value is None and st.system_fingerprint is UNSET):
-                st.system_fingerprint = value
-        if event.usage:
-            st.usage = event.usage
-        choices = st.choices
-        for ch in event.choices or ():
-            index = ch.index
-            c = choices.get(index)
-            if c is None:
-                c = self._open_choice(index)
-                if c is None:
-                    continue
-            if ch.text:
-                c.text.append(ch.text)
-            lp = ch.logprobs
-            if lp:
-                c.has_logprobs = True
-                c.tokens = _extend(c.tokens, lp.tokens)
-                c.token_logprobs = _extend(c.token_logprobs, lp.token_logprobs)
-                c.top_logprobs = _extend(c.top_logprobs, lp.top_logprobs)
-                c.text_offset = _extend(c.text_offset, lp.text_offset)
-            if ch.finish_reason:
-                c.finish_reason = ch.finish_reason
-                if not c.queued:
-                    c.queued = True
-                    st.pending.append(index)
-
-    def _open_choice(self, index: int) -> _TextChoiceState | None:
-        st = self.state
-        problem = choice_index_problem(index, st.max_index)
-        if problem is not None:
-            if type(index) is not int:
-                self._issue(
-                    f"choice index {problem}; choice dropped",
-                    event_type="text_completion",
-                    stacklevel=3,
-                )
-                return None
-            self._issue(
-                f"choice index {index} {problem}", event_type="text_completion", stacklevel=3
-            )
-        c = st.choices[index] = _TextChoiceState()
-        if index > st.max_index:
-            st.max_index = index
-        return c
-
-    def finish(self) -> Completion:
-        """Mark the stream as ended and return the final ``Completion`` (with verdict)."""
-        self.state.finished = True
-        return self.result()
-
-    def verdict(self) -> Verdict:
-        """How the stream ended so far (``in_progress`` before ``finish()``)."""
-        st = self.state
-        return final_verdict(
-            finished=st.finished,
-            events=st.events,
-            error=st.error,
-            finish_reasons=(st.choices[i].finish_reason for i in sorted(st.choices)),
-            saw_done=st.saw_done,
-        )
+    def _fold_choice(self, c: _TextChoiceState, ch: CompletionChunkChoice, index: int) -> None:
+        if ch.text:
+            c.text.append(ch.text)
+        lp = ch.logprobs
+        if lp:
+            c.has_logprobs = True
+            c.tokens = _extend(c.tokens, lp.tokens)
+            c.token_logprobs = _extend(c.token_logprobs, lp.token_logprobs)
+            c.top_logprobs = _extend(c.top_logprobs, lp.top_logprobs)
+            c.text_offset = _extend(c.text_offset, lp.text_offset)
 
     def result(self) -> Completion:
         """The completion accumulated so far; choices sorted by index."""
@@ -217,17 +100,9 @@ class CompletionReducer(
         completion._set_verdict(self.verdict())
         return completion
 
-    def take_finished(self) -> list[Finished]:
-        """``TextDone`` for each choice whose ``finish_reason`` arrived since the last
-        call (once per choice)."""
-        st = self.state
-        if not st.pending:
-            return []
-        out: list[Finished] = [
-            TextDone(text="".join(st.choices[i].text), choice_index=i) for i in st.pending
-        ]
-        st.pending = []
-        return out
+    def _finished_of(self, index: int, c: _TextChoiceState) -> list[Finished]:
+        """``TextDone`` for the choice (once, when its ``finish_reason`` arrived)."""
+        return [TextDone(text="".join(c.text), choice_index=index)]
 
 
 def _copy(values: list[_T] | None) -> list[_T] | UnsetType:

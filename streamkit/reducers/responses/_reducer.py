@@ -1,29 +1,31 @@
-"""Fold an OpenAI Responses stream into the final :class:`Response`.
+"""The Responses fold: :class:`ResponseReducer`.
 
-:class:`ResponseReducer` builds the response from the deltas, not by copying
-``response.completed``: the lifecycle events give the top-level fields, the
-item and part events build ``output``. The server's ``*.done`` values and
-``response.output_item.done`` items win over the deltas (they are the server's
-full values), but a stream stripped of every ``*.done`` event gives the same
-text, arguments, code and reasoning as the full one.
+Handlers are looked up by event class. Events of the same shape share one handler
+driven by a table (``_STATUS_EVENTS``, ``_PIECE_DELTAS``, ``_PIECE_DONES``,
+``_PART_DELTAS``, ``_PART_DONES``); the state and its materialization are in
+``_state``, the ``verify=True`` comparisons in ``_verify``.
 
-Values taken from the terminal response rather than the fold, and why, are
-listed in ``_SERVER_FINAL_FIELDS`` and ``ResponseReducer._merge_final``.
+Every event is checked before it changes the state: its indices must be non-negative
+integers, and it must be aimed at an item of the kind it belongs to (text at a
+message, summary text at a reasoning item...). A bad event is an integrity issue
+(``index_policy``) and is not folded.
 """
 
 from __future__ import annotations
 
-import json
+import os
+import sys
 import warnings
+from bisect import bisect_right
 from collections.abc import Callable
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Final, Literal
 
 import msgspec
 from msgspec import UNSET
 from msgspec.structs import replace
 
-from ..events._common import UnknownEvent
-from ..events.responses import (
+from ...events._common import UnknownEvent
+from ...events.responses import (
     ResponseApplyPatchCallOperationDiffDeltaEvent,
     ResponseApplyPatchCallOperationDiffDoneEvent,
     ResponseAudioDeltaEvent,
@@ -88,11 +90,17 @@ from ..events.responses import (
     ResponseWebSearchCallInProgressEvent,
     ResponseWebSearchCallSearchingEvent,
 )
-from ..models._verdict import Verdict
-from ..models.responses import (
+from ...models._verdict import Verdict
+from ...models.responses import (
+    ApplyPatchToolCall,
+    CodeInterpreterToolCall,
     CustomToolCall,
+    FileSearchToolCall,
+    FunctionShellCall,
+    FunctionShellCallOutput,
     FunctionToolCall,
     ImageGenToolCall,
+    MCPListTools,
     MCPToolCall,
     OutputItem,
     OutputMessage,
@@ -100,9 +108,11 @@ from ..models.responses import (
     ReasoningItem,
     Refusal,
     Response,
+    WebSearchToolCall,
 )
-from ._base import StatefulReducer
-from ._finished import (
+from .._arguments import parse_arguments
+from .._base import StatefulReducer
+from .._finished import (
     Finished,
     ItemDone,
     ReasoningSummaryDone,
@@ -110,8 +120,16 @@ from ._finished import (
     TextDone,
     ToolCallDone,
 )
-from ._integrity import StreamIntegrityError, StreamIntegrityWarning
-from ._responses_state import (
+from .._integrity import (
+    IntegrityPolicy,
+    IntegrityReporter,
+    StreamIntegrityError,
+    StreamIntegrityWarning,
+    check_policy,
+    record_bounded,
+)
+from ._state import (
+    PLACEHOLDERS,
     Divergence,
     ResponseReducerState,
     SequenceIssue,
@@ -119,28 +137,12 @@ from ._responses_state import (
     _Pending,
     _ShellOut,
     _Slot,
-    builtins,
-    delta_view,
-    diff,
+    clear_streamed,
     empty_response,
     existing_command,
     existing_part,
     fold_text,
-    item_type,
     join,
-    new_apply_patch,
-    new_code_interpreter,
-    new_custom_tool_call,
-    new_file_search,
-    new_function_call,
-    new_image_generation,
-    new_mcp_call,
-    new_mcp_list_tools,
-    new_message,
-    new_reasoning,
-    new_shell_call,
-    new_shell_output,
-    new_web_search,
     part_text_of,
     part_type_of,
     slot_fold_text,
@@ -148,19 +150,13 @@ from ._responses_state import (
     streamed_text,
     to_logprob,
 )
+from ._verify import compare, item_type, to_builtins_view, verify_item, verify_view
 
-__all__ = [
-    "ResponseReducer",
-    "ResponseReducerState",
-    "Divergence",
-    "SequenceIssue",
-    "SequencePolicy",
-    "SequenceIntegrityError",
-    "StreamIntegrityWarning",
-    "StreamIntegrityError",
-]
+__all__ = ["ResponseEvent", "ResponseReducer", "SequenceIntegrityError", "SequencePolicy"]
 
-SequencePolicy = Literal["ignore", "warn", "raise"]
+SequencePolicy = IntegrityPolicy
+"""What ``ResponseReducer`` does on a ``sequence_number`` break (an :data:`IntegrityPolicy`)."""
+
 ResponseEvent = ResponseStreamEvent | UnknownEvent
 
 # Item fields the terminal response may legitimately change after the item's
@@ -179,37 +175,148 @@ _SERVER_FINAL_FIELDS = ("id", "encrypted_content", "fingerprint")
 _STATE_DECODER = msgspec.json.Decoder(ResponseReducerState)
 _STATE_ENCODER = msgspec.json.Encoder()
 
-# Status events: event class -> (status set on the item, placeholder factory).
-_STATUS_EVENTS: dict[type[Any], tuple[str, Callable[[str], OutputItem]]] = {
-    ResponseFileSearchCallInProgressEvent: ("in_progress", new_file_search),
-    ResponseFileSearchCallSearchingEvent: ("searching", new_file_search),
-    ResponseFileSearchCallCompletedEvent: ("completed", new_file_search),
-    ResponseWebSearchCallInProgressEvent: ("in_progress", new_web_search),
-    ResponseWebSearchCallSearchingEvent: ("searching", new_web_search),
-    ResponseWebSearchCallCompletedEvent: ("completed", new_web_search),
-    ResponseCodeInterpreterCallInProgressEvent: ("in_progress", new_code_interpreter),
-    ResponseCodeInterpreterCallInterpretingEvent: ("interpreting", new_code_interpreter),
-    ResponseCodeInterpreterCallCompletedEvent: ("completed", new_code_interpreter),
-    ResponseImageGenCallInProgressEvent: ("in_progress", new_image_generation),
-    ResponseImageGenCallGeneratingEvent: ("generating", new_image_generation),
-    ResponseImageGenCallCompletedEvent: ("completed", new_image_generation),
-    ResponseMCPCallInProgressEvent: ("in_progress", new_mcp_call),
-    ResponseMCPCallCompletedEvent: ("completed", new_mcp_call),
-    ResponseMCPCallFailedEvent: ("failed", new_mcp_call),
+#: Skipped ``sequence_number`` ranges remembered to tell a late event from a
+#: duplicate; beyond this many the oldest are forgotten (a number that late is
+#: then reported as a duplicate rather than a reorder).
+MAX_MISSING_RANGES: Final = 1000
+
+# Status events: event class -> (status set on the item, the item's kind).
+_STATUS_EVENTS: dict[type[Any], tuple[str, type[OutputItem]]] = {
+    ResponseFileSearchCallInProgressEvent: ("in_progress", FileSearchToolCall),
+    ResponseFileSearchCallSearchingEvent: ("searching", FileSearchToolCall),
+    ResponseFileSearchCallCompletedEvent: ("completed", FileSearchToolCall),
+    ResponseWebSearchCallInProgressEvent: ("in_progress", WebSearchToolCall),
+    ResponseWebSearchCallSearchingEvent: ("searching", WebSearchToolCall),
+    ResponseWebSearchCallCompletedEvent: ("completed", WebSearchToolCall),
+    ResponseCodeInterpreterCallInProgressEvent: ("in_progress", CodeInterpreterToolCall),
+    ResponseCodeInterpreterCallInterpretingEvent: ("interpreting", CodeInterpreterToolCall),
+    ResponseCodeInterpreterCallCompletedEvent: ("completed", CodeInterpreterToolCall),
+    ResponseImageGenCallInProgressEvent: ("in_progress", ImageGenToolCall),
+    ResponseImageGenCallGeneratingEvent: ("generating", ImageGenToolCall),
+    ResponseImageGenCallCompletedEvent: ("completed", ImageGenToolCall),
+    ResponseMCPCallInProgressEvent: ("in_progress", MCPToolCall),
+    ResponseMCPCallCompletedEvent: ("completed", MCPToolCall),
+    ResponseMCPCallFailedEvent: ("failed", MCPToolCall),
     # MCPListTools has no `status` field: these only create the slot.
-    ResponseMCPListToolsInProgressEvent: ("in_progress", new_mcp_list_tools),
-    ResponseMCPListToolsCompletedEvent: ("completed", new_mcp_list_tools),
-    ResponseMCPListToolsFailedEvent: ("failed", new_mcp_list_tools),
+    ResponseMCPListToolsInProgressEvent: ("in_progress", MCPListTools),
+    ResponseMCPListToolsCompletedEvent: ("completed", MCPListTools),
+    ResponseMCPListToolsFailedEvent: ("failed", MCPListTools),
 }
 
-# Events carrying the one streamed string of a tool-like item:
-# event class -> (placeholder factory, name of the item field in paths).
-_PIECE_DELTAS: dict[type[Any], tuple[Callable[[str], OutputItem], str]] = {
-    ResponseCustomToolCallInputDeltaEvent: (new_custom_tool_call, "input"),
-    ResponseMCPCallArgumentsDeltaEvent: (new_mcp_call, "arguments"),
-    ResponseCodeInterpreterCallCodeDeltaEvent: (new_code_interpreter, "code"),
-    ResponseApplyPatchCallOperationDiffDeltaEvent: (new_apply_patch, "operation.diff"),
+# Deltas of the one streamed string of a tool-like item: event class -> item kind.
+_PIECE_DELTAS: dict[type[Any], type[OutputItem]] = {
+    ResponseFunctionCallArgumentsDeltaEvent: FunctionToolCall,
+    ResponseCustomToolCallInputDeltaEvent: CustomToolCall,
+    ResponseMCPCallArgumentsDeltaEvent: MCPToolCall,
+    ResponseCodeInterpreterCallCodeDeltaEvent: CodeInterpreterToolCall,
+    ResponseApplyPatchCallOperationDiffDeltaEvent: ApplyPatchToolCall,
 }
+
+# Their done events: event class -> (item kind, path of the string in the item,
+# event field holding the full value, whether the value completes a tool call).
+_PIECE_DONES: dict[type[Any], tuple[type[OutputItem], str, str, bool]] = {
+    ResponseFunctionCallArgumentsDoneEvent: (FunctionToolCall, "arguments", "arguments", True),
+    ResponseCustomToolCallInputDoneEvent: (CustomToolCall, "input", "input", True),
+    ResponseMCPCallArgumentsDoneEvent: (MCPToolCall, "arguments", "arguments", True),
+    ResponseCodeInterpreterCallCodeDoneEvent: (CodeInterpreterToolCall, "code", "code", False),
+    ResponseApplyPatchCallOperationDiffDoneEvent: (
+        ApplyPatchToolCall,
+        "operation.diff",
+        "diff",
+        False,
+    ),
+}
+
+# Text deltas of content and summary parts: event class -> part type.
+_PART_DELTAS: dict[type[Any], str] = {
+    ResponseTextDeltaEvent: "output_text",
+    ResponseRefusalDeltaEvent: "refusal",
+    ResponseReasoningTextDeltaEvent: "reasoning_text",
+    ResponseReasoningSummaryTextDeltaEvent: "summary_text",
+}
+
+# Their done events: event class -> (part type, event field holding the full text).
+_PART_DONES: dict[type[Any], tuple[str, str]] = {
+    ResponseTextDoneEvent: ("output_text", "text"),
+    ResponseRefusalDoneEvent: ("refusal", "refusal"),
+    ResponseReasoningTextDoneEvent: ("reasoning_text", "text"),
+    ResponseReasoningSummaryTextDoneEvent: ("summary_text", "text"),
+}
+
+# The item kind each part type lives in.
+_PART_ITEMS: dict[str, type[OutputItem]] = {
+    "output_text": OutputMessage,
+    "refusal": OutputMessage,
+    "reasoning_text": ReasoningItem,
+    "summary_text": ReasoningItem,
+}
+
+# Event class -> name of the ResponseReducer method folding it.
+_HANDLERS: dict[type[Any], str] = {
+    ResponseCreatedEvent: "_on_snapshot",
+    ResponseQueuedEvent: "_on_snapshot",
+    ResponseInProgressEvent: "_on_snapshot",
+    ResponseCompletedEvent: "_on_terminal",
+    ResponseFailedEvent: "_on_terminal",
+    ResponseIncompleteEvent: "_on_terminal",
+    ResponseErrorEvent: "_on_error",
+    ResponseKeepaliveEvent: "_on_keepalive",
+    ResponseOutputItemAddedEvent: "_on_item_added",
+    ResponseOutputItemDoneEvent: "_on_item_done",
+    ResponseContentPartAddedEvent: "_on_part_added",
+    ResponseContentPartDoneEvent: "_on_part_done",
+    ResponseReasoningSummaryPartAddedEvent: "_on_summary_part_added",
+    ResponseReasoningSummaryPartDoneEvent: "_on_summary_part_done",
+    ResponseOutputTextAnnotationAddedEvent: "_on_annotation",
+    ResponseAudioDeltaEvent: "_on_audio_delta",
+    ResponseAudioDoneEvent: "_on_ignored",
+    ResponseAudioTranscriptDeltaEvent: "_on_transcript_delta",
+    ResponseAudioTranscriptDoneEvent: "_on_ignored",
+    ResponseImageGenCallPartialImageEvent: "_on_partial_image",
+    ResponseShellCallCommandAddedStreamingEvent: "_on_command_added",
+    ResponseShellCallCommandDeltaStreamingEvent: "_on_command_delta",
+    ResponseShellCallCommandDoneStreamingEvent: "_on_command_done",
+    ResponseShellCallOutputContentDeltaStreamingEvent: "_on_shell_delta",
+    ResponseShellCallOutputContentDoneStreamingEvent: "_on_shell_done",
+    ResponseCompactionCompactingEvent: "_on_ignored",
+    **dict.fromkeys(_STATUS_EVENTS, "_on_status"),
+    **dict.fromkeys(_PIECE_DELTAS, "_on_piece_delta"),
+    **dict.fromkeys(_PIECE_DONES, "_on_piece_done"),
+    **dict.fromkeys(_PART_DELTAS, "_on_part_delta"),
+    **dict.fromkeys(_PART_DONES, "_on_part_text_done"),
+}
+# The plain text delta, by far the most frequent event, has its own fast path.
+_HANDLERS[ResponseTextDeltaEvent] = "_on_text_delta"
+
+_INDEX_NAMES: Final = (
+    "output_index",
+    "content_index",
+    "summary_index",
+    "annotation_index",
+    "command_index",
+    "partial_image_index",
+)
+
+# Event class -> its index fields, checked once per event before it is folded.
+_INDEX_FIELDS: dict[type[Any], tuple[str, ...]] = {
+    cls: names
+    for cls in _HANDLERS
+    if (names := tuple(n for n in _INDEX_NAMES if n in cls.__struct_fields__))
+}
+
+_PACKAGE_DIR: Final = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def _outside_stacklevel() -> int:
+    """How many frames, from this function's caller up, until the first frame
+    outside this package (the caller of ``step()``), both included: the
+    ``stacklevel`` of a warning about the event being stepped."""
+    level = 1
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame = frame.f_back  # type: ignore[assignment]
+        level += 1
+    return level
 
 
 class SequenceIntegrityError(StreamIntegrityError):
@@ -242,7 +349,9 @@ class _SequenceOnly(msgspec.Struct):
 _SEQUENCE_DECODER = msgspec.json.Decoder(_SequenceOnly)
 
 
-class ResponseReducer(StatefulReducer[ResponseEvent, Response, ResponseReducerState]):
+class ResponseReducer(
+    IntegrityReporter, StatefulReducer[ResponseEvent, Response, ResponseReducerState]
+):
     """Fold Responses stream events into the final :class:`Response`.
 
     Feed it every event (``step``) and call ``finish()`` when the bytes end;
@@ -287,6 +396,14 @@ class ResponseReducer(StatefulReducer[ResponseEvent, Response, ResponseReducerSt
       ``"raise"`` (:class:`SequenceIntegrityError`, a
       :class:`StreamIntegrityError`, before the event is folded).
       Events without a sequence number are not checked.
+    * ``index_policy``: what to do with an event whose index is negative (or
+      not an integer), or that is aimed at an item of another kind (a
+      reasoning delta at a message...); such an event is never folded and is
+      recorded in :attr:`integrity_issues`. ``"ignore"``, ``"warn"`` (the
+      default) or ``"raise"`` (:class:`StreamIntegrityError`).
+
+    Both records keep their first ``MAX_RECORDED_ISSUES`` entries;
+    :attr:`sequence_issue_count` and :attr:`integrity_issue_count` count all.
 
     All state is one Struct (``ResponseReducer.State``): ``checkpoint()`` and
     ``ResponseReducer.restore(data, **options)`` continue a fold elsewhere.
@@ -294,17 +411,24 @@ class ResponseReducer(StatefulReducer[ResponseEvent, Response, ResponseReducerSt
 
     State: ClassVar[type[ResponseReducerState]] = ResponseReducerState
 
-    def __init__(self, *, verify: bool = False, sequence_policy: SequencePolicy = "warn") -> None:
-        if sequence_policy not in ("ignore", "warn", "raise"):
-            raise ValueError(f"unknown sequence_policy {sequence_policy!r}")
+    def __init__(
+        self,
+        *,
+        verify: bool = False,
+        sequence_policy: IntegrityPolicy = "warn",
+        index_policy: IntegrityPolicy = "warn",
+    ) -> None:
+        self.sequence_policy: IntegrityPolicy = check_policy("sequence_policy", sequence_policy)
+        self.index_policy = check_policy("index_policy", index_policy)
         self._state = ResponseReducerState()
         self.verify = verify
-        self.sequence_policy: SequencePolicy = sequence_policy
         # Derived, never checkpointed: the last result and materialized items
         # per output_index (dropped whenever an event touches the slot).
         self._result: Response | None = None
         self._cache: dict[int, OutputItem] = {}
-        self._handlers: dict[type[Any], Callable[[Any], None]] = self._build_handlers()
+        self._handlers: dict[type[Any], Callable[[Any], None]] = {
+            cls: getattr(self, name) for cls, name in _HANDLERS.items()
+        }
 
     @property
     def state(self) -> ResponseReducerState:
@@ -327,7 +451,8 @@ class ResponseReducer(StatefulReducer[ResponseEvent, Response, ResponseReducerSt
         index = st.events
         st.events = index + 1
         self._result = None
-        handler = self._handlers.get(type(event))
+        cls = type(event)
+        handler = self._handlers.get(cls)
         if handler is None:
             self._on_unknown(event, index)
             return
@@ -396,8 +521,27 @@ class ResponseReducer(StatefulReducer[ResponseEvent, Response, ResponseReducerSt
 
     @property
     def sequence_issues(self) -> list[SequenceIssue]:
-        """Gaps, duplicates and reorderings of ``sequence_number`` seen so far."""
+        """Gaps, duplicates and reorderings of ``sequence_number`` seen so far
+        (the first ``MAX_RECORDED_ISSUES``; :attr:`sequence_issue_count`
+        counts them all)."""
         return self._state.sequence_issues
+
+    @property
+    def sequence_issue_count(self) -> int:
+        """How many ``sequence_number`` breaks were seen, recorded in full or not."""
+        return self._state.sequence_issue_count
+
+    @property
+    def integrity_issues(self) -> list[str]:
+        """Events not folded because of a bad index or an item of another kind
+        (the first ``MAX_RECORDED_ISSUES``; :attr:`integrity_issue_count`
+        counts them all)."""
+        return self._state.integrity_issues
+
+    @property
+    def integrity_issue_count(self) -> int:
+        """How many events were not folded because of an integrity issue."""
+        return self._state.integrity_issue_count
 
     @property
     def audio(self) -> str:
@@ -474,8 +618,50 @@ class ResponseReducer(StatefulReducer[ResponseEvent, Response, ResponseReducerSt
         return Verdict(status="truncated", last_sequence_number=seq, events=events)
 
     # ------------------------------------------------------------------ #
-    # Sequence numbers and unknown events
+    # Integrity: sequence numbers, indices, item kinds
     # ------------------------------------------------------------------ #
+
+    def _integrity_issues(self) -> list[str]:
+        return self._state.integrity_issues
+
+    def _count_issue(self) -> None:
+        self._state.integrity_issue_count += 1
+
+    def _event_count(self) -> int:
+        return self._state.events
+
+    def _report(self, event: Any, problem: str) -> None:
+        """Report a problem with the event being folded (per ``index_policy``)."""
+        self._issue(
+            f"event #{self._state.events - 1} ({_event_type(event)}): {problem}",
+            event_type=_event_type(event),
+            stacklevel=_outside_stacklevel(),
+        )
+
+    def _indices_ok(self, event: Any) -> bool:
+        """Whether every index of ``event`` is a non-negative integer (reported
+        when not).
+
+        Checked where an event's indices first reach the state (creating or
+        locating a slot): the fast paths of the frequent deltas only look up
+        keys already in the state, which passed this check when they entered.
+        """
+        for name in _INDEX_FIELDS.get(type(event), ()):
+            value = getattr(event, name)
+            if type(value) is not int or value < 0:
+                problem = "is negative" if type(value) is int else "is not an integer"
+                self._report(event, f"{name} {value!r} {problem}; event ignored")
+                return False
+        return True
+
+    def _kind_mismatch(
+        self, event: Any, index: int, found: OutputItem | None, wanted: type[Any]
+    ) -> None:
+        self._report(
+            event,
+            f"output_index {index} holds a {item_type(found)} item, "
+            f"not a {wanted.__struct_config__.tag}; event ignored",
+        )
 
     def _sequence(self, seq: int, index: int, event: Any) -> None:
         st = self._state
@@ -485,14 +671,18 @@ class ResponseReducer(StatefulReducer[ResponseEvent, Response, ResponseReducerSt
             return
         issue: SequenceIssue
         if seq > expected:
-            st.missing.append((expected, seq - 1))
+            missing = st.missing
+            missing.append((expected, seq - 1))
+            if len(missing) > MAX_MISSING_RANGES:
+                del missing[0]
             st.next_seq = seq + 1
             issue = SequenceIssue(kind="gap", expected=expected, got=seq, index=index)
         elif self._take_missing(seq):
             issue = SequenceIssue(kind="reorder", expected=expected, got=seq, index=index)
         else:
             issue = SequenceIssue(kind="duplicate", expected=expected, got=seq, index=index)
-        st.sequence_issues.append(issue)
+        record_bounded(st.sequence_issues, issue)
+        st.sequence_issue_count += 1
         if self.sequence_policy == "raise":
             raise SequenceIntegrityError(issue, event_type=_event_type(event))
         if self.sequence_policy == "warn":
@@ -500,18 +690,22 @@ class ResponseReducer(StatefulReducer[ResponseEvent, Response, ResponseReducerSt
                 f"event #{index} ({_event_type(event)}): sequence_number {issue.kind}: "
                 f"expected {issue.expected}, got {issue.got}",
                 StreamIntegrityWarning,
-                stacklevel=3,
+                stacklevel=_outside_stacklevel(),
             )
 
     def _take_missing(self, seq: int) -> bool:
         """Remove ``seq`` from the skipped ranges; False if it was not skipped."""
         missing = self._state.missing
-        for i, (lo, hi) in enumerate(missing):
-            if lo <= seq <= hi:
-                rest = [(a, b) for a, b in ((lo, seq - 1), (seq + 1, hi)) if a <= b]
-                missing[i : i + 1] = rest
-                return True
-        return False
+        # The ranges are disjoint and in increasing order: the candidate is the
+        # last one starting at or before ``seq``.
+        i = bisect_right(missing, (seq, float("inf"))) - 1
+        if i < 0:
+            return False
+        lo, hi = missing[i]
+        if seq > hi:
+            return False
+        missing[i : i + 1] = [(a, b) for a, b in ((lo, seq - 1), (seq + 1, hi)) if a <= b]
+        return True
 
     def _on_unknown(self, event: Any, index: int) -> None:
         self._state.unknown_events += 1
@@ -533,22 +727,46 @@ class ResponseReducer(StatefulReducer[ResponseEvent, Response, ResponseReducerSt
     # Slots and parts
     # ------------------------------------------------------------------ #
 
-    def _slot(self, index: int, make: Callable[[str], OutputItem], item_id: str) -> _Slot:
-        """The slot at ``index``, created with a placeholder item if needed."""
+    def _slot(self, event: Any, index: int, kind: type[OutputItem], item_id: str) -> _Slot | None:
+        """The slot at ``index`` for ``event``, created with a placeholder item of
+        ``kind`` if needed; None (reported) when an index of the event is
+        impossible or the slot holds an item of another kind."""
+        if not self._indices_ok(event):
+            return None
         self._cache.pop(index, None)
         slot = self._state.slots.get(index)
         if slot is None:
-            slot = _Slot(item=make(item_id))
+            slot = _Slot(item=PLACEHOLDERS[kind](item_id))
             self._state.slots[index] = slot
         elif slot.item is None:
-            slot.item = make(item_id)
+            slot.item = PLACEHOLDERS[kind](item_id)
             slot.prefix = streamed_text(slot.item)
+        elif type(slot.item) is not kind:
+            self._kind_mismatch(event, index, slot.item, kind)
+            return None
         return slot
 
-    def _part(self, index: int, content_index: int, item_id: str, kind: str) -> _Part:
+    def _set_item(self, event: Any, index: int, slot: _Slot, item: OutputItem) -> None:
+        """Give ``slot`` the server's ``item``; what the deltas built for an item
+        of another kind is reported and dropped (it cannot be part of this one)."""
+        current = slot.item
+        if current is not None and type(current) is not type(item):
+            if slot.parts or slot.summary or slot.pieces or slot.commands or slot.shell:
+                self._report(
+                    event,
+                    f"output_index {index} streamed as a {item_type(current)} item "
+                    f"is a {item_type(item)} item; its streamed values dropped",
+                )
+            clear_streamed(slot)
+        slot.item = item
+
+    def _part(
+        self, event: Any, index: int, content_index: int, item_id: str, kind: str
+    ) -> _Part | None:
         """The content part, created (with its item) if needed."""
-        make = new_reasoning if kind == "reasoning_text" else new_message
-        slot = self._slot(index, make, item_id)
+        slot = self._slot(event, index, _PART_ITEMS[kind], item_id)
+        if slot is None:
+            return None
         part = slot.parts.get(content_index)
         if part is None:
             # A snapshot may already hold the part (resumed streams): extend it.
@@ -557,8 +775,10 @@ class ResponseReducer(StatefulReducer[ResponseEvent, Response, ResponseReducerSt
             slot.parts[content_index] = part
         return part
 
-    def _summary(self, index: int, summary_index: int, item_id: str) -> _Part:
-        slot = self._slot(index, new_reasoning, item_id)
+    def _summary(self, event: Any, index: int, summary_index: int, item_id: str) -> _Part | None:
+        slot = self._slot(event, index, ReasoningItem, item_id)
+        if slot is None:
+            return None
         part = slot.summary.get(summary_index)
         if part is None:
             base = existing_part(slot.item, summary_index, summary=True)
@@ -566,11 +786,17 @@ class ResponseReducer(StatefulReducer[ResponseEvent, Response, ResponseReducerSt
             slot.summary[summary_index] = part
         return part
 
-    def _check(self, path: str, fold: Any, server: Any) -> None:
-        found: list[Divergence] = []
-        diff(path, fold, server, found)
-        known = self._state.divergences
-        known.extend(d for d in found if d not in known)
+    def _text_part(self, event: Any, kind: str) -> tuple[int, _Part | None]:
+        """The part a text event of part type ``kind`` is aimed at, and its index
+        (``summary_index`` for summary text, else ``content_index``)."""
+        if kind == "summary_text":
+            at = event.summary_index
+            return at, self._summary(event, event.output_index, at, event.item_id)
+        at = event.content_index
+        return at, self._part(event, event.output_index, at, event.item_id, kind)
+
+    def _compare(self, path: str, fold: Any, server: Any) -> None:
+        compare(self._state.divergences, path, fold, server)
 
     # ------------------------------------------------------------------ #
     # Lifecycle
@@ -606,14 +832,14 @@ class ResponseReducer(StatefulReducer[ResponseEvent, Response, ResponseReducerSt
         else:
             st.terminal = "incomplete"
         if isinstance(response.output, list):
-            self._merge_final(response.output)
+            self._merge_final(event, response.output)
         self._cache.clear()
         for index in sorted(st.slots):
             slot = st.slots[index]
             if not slot.announced_item:
                 self._announce_item(index, slot)
 
-    def _merge_final(self, server_output: list[OutputItem]) -> None:
+    def _merge_final(self, event: Any, server_output: list[OutputItem]) -> None:
         """Reconcile the fold with the terminal response's output.
 
         The fold stays the output; the terminal response contributes only:
@@ -631,7 +857,7 @@ class ResponseReducer(StatefulReducer[ResponseEvent, Response, ResponseReducerSt
             slot = st.slots.get(index)
             if slot is None or slot.item is None:
                 if verify:
-                    self._check(f"output[{index}]", None, builtins(server))
+                    self._compare(f"output[{index}]", None, to_builtins_view(server))
                 if slot is None:
                     st.slots[index] = _Slot(item=server, done=True)
                 else:
@@ -640,17 +866,17 @@ class ResponseReducer(StatefulReducer[ResponseEvent, Response, ResponseReducerSt
             current = slot.item
             if type(current) is not type(server):
                 if verify:
-                    self._check(f"output[{index}].type", item_type(current), item_type(server))
+                    self._compare(f"output[{index}].type", item_type(current), item_type(server))
                 if not slot.done:  # a placeholder's kind was a guess
-                    slot.item = server
+                    self._set_item(event, index, slot, server)
                 continue
             if slot.done:
                 if verify:
-                    fold_b, server_b = builtins(current), builtins(server)
+                    fold_b, server_b = to_builtins_view(current), to_builtins_view(server)
                     for name in _SERVER_FINAL_FIELDS:
                         fold_b.pop(name, None)
                         server_b.pop(name, None)
-                    self._check(f"output[{index}]", fold_b, server_b)
+                    self._compare(f"output[{index}]", fold_b, server_b)
                 patch = {
                     name: getattr(server, name)
                     for name in _SERVER_FINAL_FIELDS
@@ -661,13 +887,13 @@ class ResponseReducer(StatefulReducer[ResponseEvent, Response, ResponseReducerSt
                     slot.item = replace(current, **patch)
             else:
                 if verify:
-                    self._verify_view(index, slot, server)
+                    verify_view(st.divergences, index, slot, server)
                 slot.item = server
         if verify:
             for index in st.slots:
                 if index >= len(server_output):
                     item = slot_item(st.slots[index])
-                    self._check(f"output[{index}]", builtins(item), None)
+                    self._compare(f"output[{index}]", to_builtins_view(item), None)
 
     def _on_error(self, event: ResponseErrorEvent) -> None:
         if self._state.error is None:
@@ -685,6 +911,8 @@ class ResponseReducer(StatefulReducer[ResponseEvent, Response, ResponseReducerSt
     # ------------------------------------------------------------------ #
 
     def _on_item_added(self, event: ResponseOutputItemAddedEvent) -> None:
+        if not self._indices_ok(event):
+            return
         index = event.output_index
         self._cache.pop(index, None)
         item = event.item
@@ -693,11 +921,13 @@ class ResponseReducer(StatefulReducer[ResponseEvent, Response, ResponseReducerSt
             self._state.slots[index] = _Slot(item=item, prefix=streamed_text(item))
         elif item is not None and not slot.done:
             # Deltas may have arrived first: keep them, take the real item.
-            slot.item = item
+            self._set_item(event, index, slot, item)
             if not slot.pieces:
                 slot.prefix = streamed_text(item)
 
     def _on_item_done(self, event: ResponseOutputItemDoneEvent) -> None:
+        if not self._indices_ok(event):
+            return
         index = event.output_index
         self._cache.pop(index, None)
         slot = self._state.slots.get(index)
@@ -709,27 +939,11 @@ class ResponseReducer(StatefulReducer[ResponseEvent, Response, ResponseReducerSt
             slot.item = slot_item(slot)
         else:
             if self.verify:
-                self._verify_item(index, slot, event.item)
-            slot.item = event.item
+                verify_item(self._state.divergences, index, slot, event.item)
+            self._set_item(event, index, slot, event.item)
         slot.done = True
         if not slot.announced_item:
             self._announce_item(index, slot)
-
-    def _verify_item(self, index: int, slot: _Slot, server: OutputItem) -> None:
-        fold = slot_item(slot, final=False)
-        if fold is not None and type(fold) is not type(server):
-            self._check(f"output[{index}].type", item_type(fold), item_type(server))
-            return
-        self._verify_view(index, slot, server)
-        status = getattr(server, "status", UNSET)
-        if slot.status is not None and status is not UNSET and fold is not None:
-            self._check(f"output[{index}].status", getattr(fold, "status", None), status)
-
-    def _verify_view(self, index: int, slot: _Slot, server: OutputItem) -> None:
-        fold_view = delta_view(slot_item(slot, final=False))
-        server_view = delta_view(server)
-        for key in {**fold_view, **server_view}:
-            self._check(f"output[{index}].{key}", fold_view.get(key), server_view.get(key))
 
     # ------------------------------------------------------------------ #
     # Content parts and text
@@ -737,28 +951,32 @@ class ResponseReducer(StatefulReducer[ResponseEvent, Response, ResponseReducerSt
 
     def _on_part_added(self, event: ResponseContentPartAddedEvent) -> None:
         kind = part_type_of(event.part)
-        part = self._part(event.output_index, event.content_index, event.item_id, kind)
+        part = self._part(event, event.output_index, event.content_index, event.item_id, kind)
+        if part is None:
+            return
         part.type = kind
         part.base = event.part
 
     def _on_part_done(self, event: ResponseContentPartDoneEvent) -> None:
         index, content_index, value = event.output_index, event.content_index, event.part
         kind = part_type_of(value)
-        part = self._part(index, content_index, event.item_id, kind)
+        part = self._part(event, index, content_index, event.item_id, kind)
+        if part is None:
+            return
         text = part_text_of(value)
         if self.verify:
             path = f"output[{index}].content[{content_index}]"
             field = "refusal" if isinstance(value, Refusal) else "text"
-            self._check(f"{path}.{field}", fold_text(part), text)
+            self._compare(f"{path}.{field}", fold_text(part), text)
             if isinstance(value, OutputText):
                 fold = slot_item(self._state.slots[index], final=False)
                 if isinstance(fold, OutputMessage) and content_index < len(fold.content):
                     fold_part = fold.content[content_index]
                     if isinstance(fold_part, OutputText):
-                        self._check(
+                        self._compare(
                             f"{path}.annotations",
-                            builtins(fold_part.annotations),
-                            builtins(value.annotations),
+                            to_builtins_view(fold_part.annotations),
+                            to_builtins_view(value.annotations),
                         )
                 # Not logprobs: this event sends `logprobs: []` even when the
                 # text had logprobs (recordings); `output_text.done` has them.
@@ -773,92 +991,90 @@ class ResponseReducer(StatefulReducer[ResponseEvent, Response, ResponseReducerSt
     def _on_text_delta(self, event: ResponseTextDeltaEvent) -> None:
         index = event.output_index
         try:
-            part = self._state.slots[index].parts[event.content_index]
+            slot = self._state.slots[index]
+            part = slot.parts[event.content_index]
         except KeyError:
-            part = self._part(index, event.content_index, event.item_id, "output_text")
+            part = None
+        if part is None or type(slot.item) is not OutputMessage:
+            part = self._part(event, index, event.content_index, event.item_id, "output_text")
+            if part is None:
+                return
         part.pieces.append(event.delta)
         if event.logprobs:
             part.logprobs.extend(event.logprobs)
         self._cache.pop(index, None)
 
-    def _on_text_done(self, event: ResponseTextDoneEvent) -> None:
-        index, content_index = event.output_index, event.content_index
-        part = self._part(index, content_index, event.item_id, "output_text")
-        logprobs = event.logprobs
+    def _on_part_delta(
+        self,
+        event: ResponseRefusalDeltaEvent
+        | ResponseReasoningTextDeltaEvent
+        | ResponseReasoningSummaryTextDeltaEvent,
+    ) -> None:
+        _, part = self._text_part(event, _PART_DELTAS[type(event)])
+        if part is not None:
+            part.pieces.append(event.delta)
+
+    def _on_part_text_done(
+        self,
+        event: ResponseTextDoneEvent
+        | ResponseRefusalDoneEvent
+        | ResponseReasoningTextDoneEvent
+        | ResponseReasoningSummaryTextDoneEvent,
+    ) -> None:
+        kind, field = _PART_DONES[type(event)]
+        at, part = self._text_part(event, kind)
+        if part is None:
+            return
+        index = event.output_index
+        text: str = getattr(event, field)
+        logprobs = event.logprobs if isinstance(event, ResponseTextDoneEvent) else UNSET
         if self.verify:
-            path = f"output[{index}].content[{content_index}]"
-            self._check(f"{path}.text", fold_text(part), event.text)
+            where = "summary" if kind == "summary_text" else "content"
+            path = f"output[{index}].{where}[{at}]"
+            self._compare(f"{path}.{field}", fold_text(part), text)
             if logprobs is not UNSET and (logprobs or part.logprobs):
-                self._check(
+                self._compare(
                     f"{path}.logprobs",
-                    builtins([to_logprob(lp) for lp in part.logprobs]),
-                    builtins([to_logprob(lp) for lp in logprobs]),
+                    to_builtins_view([to_logprob(lp) for lp in part.logprobs]),
+                    to_builtins_view([to_logprob(lp) for lp in logprobs]),
                 )
-        part.done = event.text
+        part.done = text
         if logprobs is not UNSET:
             part.done_logprobs = list(logprobs)
-        self._announce_text(index, content_index, "text", event.text)
+        if kind == "output_text":
+            self._announce_text(index, at, "text", text)
+        elif kind == "refusal":
+            self._announce_text(index, at, "refusal", text)
+        elif kind == "summary_text":
+            self._announce_summary(index, at, text)
 
     def _on_annotation(self, event: ResponseOutputTextAnnotationAddedEvent) -> None:
-        part = self._part(event.output_index, event.content_index, event.item_id, "output_text")
-        if event.annotation is not None:
+        part = self._part(
+            event, event.output_index, event.content_index, event.item_id, "output_text"
+        )
+        if part is not None and event.annotation is not None:
             part.annotations[event.annotation_index] = event.annotation
 
-    def _on_refusal_delta(self, event: ResponseRefusalDeltaEvent) -> None:
-        part = self._part(event.output_index, event.content_index, event.item_id, "refusal")
-        part.pieces.append(event.delta)
-
-    def _on_refusal_done(self, event: ResponseRefusalDoneEvent) -> None:
-        index, content_index = event.output_index, event.content_index
-        part = self._part(index, content_index, event.item_id, "refusal")
-        if self.verify:
-            path = f"output[{index}].content[{content_index}].refusal"
-            self._check(path, fold_text(part), event.refusal)
-        part.done = event.refusal
-        self._announce_text(index, content_index, "refusal", event.refusal)
-
     # ------------------------------------------------------------------ #
-    # Reasoning
+    # Reasoning summary parts
     # ------------------------------------------------------------------ #
 
     def _on_summary_part_added(self, event: ResponseReasoningSummaryPartAddedEvent) -> None:
-        part = self._summary(event.output_index, event.summary_index, event.item_id)
-        part.base = event.part
+        part = self._summary(event, event.output_index, event.summary_index, event.item_id)
+        if part is not None:
+            part.base = event.part
 
     def _on_summary_part_done(self, event: ResponseReasoningSummaryPartDoneEvent) -> None:
         index, summary_index = event.output_index, event.summary_index
-        part = self._summary(index, summary_index, event.item_id)
+        part = self._summary(event, index, summary_index, event.item_id)
+        if part is None:
+            return
         if self.verify:
             path = f"output[{index}].summary[{summary_index}].text"
-            self._check(path, fold_text(part), event.part.text)
+            self._compare(path, fold_text(part), event.part.text)
         part.done_part = event.part
         part.done = event.part.text
         self._announce_summary(index, summary_index, event.part.text)
-
-    def _on_summary_delta(self, event: ResponseReasoningSummaryTextDeltaEvent) -> None:
-        part = self._summary(event.output_index, event.summary_index, event.item_id)
-        part.pieces.append(event.delta)
-
-    def _on_summary_done(self, event: ResponseReasoningSummaryTextDoneEvent) -> None:
-        index, summary_index = event.output_index, event.summary_index
-        part = self._summary(index, summary_index, event.item_id)
-        if self.verify:
-            path = f"output[{index}].summary[{summary_index}].text"
-            self._check(path, fold_text(part), event.text)
-        part.done = event.text
-        self._announce_summary(index, summary_index, event.text)
-
-    def _on_reasoning_delta(self, event: ResponseReasoningTextDeltaEvent) -> None:
-        part = self._part(event.output_index, event.content_index, event.item_id, "reasoning_text")
-        part.pieces.append(event.delta)
-
-    def _on_reasoning_done(self, event: ResponseReasoningTextDoneEvent) -> None:
-        index, content_index = event.output_index, event.content_index
-        part = self._part(index, content_index, event.item_id, "reasoning_text")
-        if self.verify:
-            path = f"output[{index}].content[{content_index}].text"
-            self._check(path, fold_text(part), event.text)
-        part.done = event.text
 
     # ------------------------------------------------------------------ #
     # Audio
@@ -874,72 +1090,60 @@ class ResponseReducer(StatefulReducer[ResponseEvent, Response, ResponseReducerSt
     # Tool calls
     # ------------------------------------------------------------------ #
 
-    def _on_arguments_delta(self, event: ResponseFunctionCallArgumentsDeltaEvent) -> None:
-        index = event.output_index
-        try:
-            slot = self._state.slots[index]
-        except KeyError:
-            slot = self._slot(index, new_function_call, event.item_id)
-        slot.pieces.append(event.delta)
-        self._cache.pop(index, None)
-
     def _on_piece_delta(
         self,
-        event: ResponseCustomToolCallInputDeltaEvent
+        event: ResponseFunctionCallArgumentsDeltaEvent
+        | ResponseCustomToolCallInputDeltaEvent
         | ResponseMCPCallArgumentsDeltaEvent
         | ResponseCodeInterpreterCallCodeDeltaEvent
         | ResponseApplyPatchCallOperationDiffDeltaEvent,
     ) -> None:
-        make, _ = _PIECE_DELTAS[type(event)]
-        self._slot(event.output_index, make, event.item_id).pieces.append(event.delta)
+        index = event.output_index
+        kind = _PIECE_DELTAS[type(event)]
+        slot = self._state.slots.get(index)
+        if slot is None or type(slot.item) is not kind:
+            slot = self._slot(event, index, kind, event.item_id)
+            if slot is None:
+                return
+        else:
+            self._cache.pop(index, None)
+        slot.pieces.append(event.delta)
 
-    def _piece_done(
-        self, index: int, item_id: str, make: Callable[[str], OutputItem], field: str, value: str
-    ) -> _Slot:
-        slot = self._slot(index, make, item_id)
+    def _on_piece_done(
+        self,
+        event: ResponseFunctionCallArgumentsDoneEvent
+        | ResponseCustomToolCallInputDoneEvent
+        | ResponseMCPCallArgumentsDoneEvent
+        | ResponseCodeInterpreterCallCodeDoneEvent
+        | ResponseApplyPatchCallOperationDiffDoneEvent,
+    ) -> None:
+        kind, path, field, completes_call = _PIECE_DONES[type(event)]
+        index = event.output_index
+        slot = self._slot(event, index, kind, event.item_id)
+        if slot is None:
+            return
+        value: str = getattr(event, field)
         if self.verify:
             fold = slot_fold_text(slot) if slot.pieces else streamed_text(slot.item)
-            self._check(f"output[{index}].{field}", fold, value)
+            self._compare(f"output[{index}].{path}", fold, value)
         slot.text_done = value
-        return slot
-
-    def _on_arguments_done(self, event: ResponseFunctionCallArgumentsDoneEvent) -> None:
-        index = event.output_index
-        slot = self._piece_done(
-            index, event.item_id, new_function_call, "arguments", event.arguments
-        )
-        self._announce_tool(index, slot)
-
-    def _on_custom_done(self, event: ResponseCustomToolCallInputDoneEvent) -> None:
-        index = event.output_index
-        slot = self._piece_done(index, event.item_id, new_custom_tool_call, "input", event.input)
-        self._announce_tool(index, slot)
-
-    def _on_mcp_arguments_done(self, event: ResponseMCPCallArgumentsDoneEvent) -> None:
-        index = event.output_index
-        slot = self._piece_done(index, event.item_id, new_mcp_call, "arguments", event.arguments)
-        self._announce_tool(index, slot)
-
-    def _on_code_done(self, event: ResponseCodeInterpreterCallCodeDoneEvent) -> None:
-        self._piece_done(
-            event.output_index, event.item_id, new_code_interpreter, "code", event.code
-        )
-
-    def _on_diff_done(self, event: ResponseApplyPatchCallOperationDiffDoneEvent) -> None:
-        self._piece_done(
-            event.output_index, event.item_id, new_apply_patch, "operation.diff", event.diff
-        )
+        if completes_call:
+            self._announce_tool(index, slot)
 
     def _on_status(self, event: Any) -> None:
-        status, make = _STATUS_EVENTS[type(event)]
-        slot = self._slot(event.output_index, make, event.item_id)
+        status, kind = _STATUS_EVENTS[type(event)]
+        slot = self._slot(event, event.output_index, kind, event.item_id)
+        if slot is None:
+            return
         slot.status = status
         item = slot.item
         if not slot.done and item is not None and "status" in item.__struct_fields__:
             slot.item = replace(item, status=status)
 
     def _on_partial_image(self, event: ResponseImageGenCallPartialImageEvent) -> None:
-        slot = self._slot(event.output_index, new_image_generation, event.item_id)
+        slot = self._slot(event, event.output_index, ImageGenToolCall, event.item_id)
+        if slot is None:
+            return
         latest = slot.partial_image_index
         if latest is None or event.partial_image_index >= latest:
             slot.partial_image = event.partial_image_b64
@@ -958,9 +1162,11 @@ class ResponseReducer(StatefulReducer[ResponseEvent, Response, ResponseReducerSt
     # Shell
     # ------------------------------------------------------------------ #
 
-    def _command(self, index: int, command_index: int) -> _Part:
+    def _command(self, event: Any, index: int, command_index: int) -> _Part | None:
         # Shell command events carry no item id.
-        slot = self._slot(index, new_shell_call, "")
+        slot = self._slot(event, index, FunctionShellCall, "")
+        if slot is None:
+            return None
         part = slot.commands.get(command_index)
         if part is None:
             existing = existing_command(slot.item, command_index)
@@ -969,23 +1175,31 @@ class ResponseReducer(StatefulReducer[ResponseEvent, Response, ResponseReducerSt
         return part
 
     def _on_command_added(self, event: ResponseShellCallCommandAddedStreamingEvent) -> None:
-        part = self._command(event.output_index, event.command_index)
-        if event.command:
+        part = self._command(event, event.output_index, event.command_index)
+        if part is not None and event.command:
             part.pieces.append(event.command)
 
     def _on_command_delta(self, event: ResponseShellCallCommandDeltaStreamingEvent) -> None:
-        self._command(event.output_index, event.command_index).pieces.append(event.delta)
+        part = self._command(event, event.output_index, event.command_index)
+        if part is not None:
+            part.pieces.append(event.delta)
 
     def _on_command_done(self, event: ResponseShellCallCommandDoneStreamingEvent) -> None:
         index, command_index = event.output_index, event.command_index
-        part = self._command(index, command_index)
+        part = self._command(event, index, command_index)
+        if part is None:
+            return
         if self.verify:
             path = f"output[{index}].action.commands[{command_index}]"
-            self._check(path, fold_text(part), event.command)
+            self._compare(path, fold_text(part), event.command)
         part.done = event.command
 
-    def _shell_out(self, index: int, command_index: int, item_id: str) -> _ShellOut:
-        slot = self._slot(index, new_shell_output, item_id)
+    def _shell_out(
+        self, event: Any, index: int, command_index: int, item_id: str
+    ) -> _ShellOut | None:
+        slot = self._slot(event, index, FunctionShellCallOutput, item_id)
+        if slot is None:
+            return None
         out = slot.shell.get(command_index)
         if out is None:
             out = _ShellOut()
@@ -993,7 +1207,9 @@ class ResponseReducer(StatefulReducer[ResponseEvent, Response, ResponseReducerSt
         return out
 
     def _on_shell_delta(self, event: ResponseShellCallOutputContentDeltaStreamingEvent) -> None:
-        out = self._shell_out(event.output_index, event.command_index, event.item_id)
+        out = self._shell_out(event, event.output_index, event.command_index, event.item_id)
+        if out is None:
+            return
         delta = event.delta
         if delta.stdout:
             out.stdout.append(delta.stdout)
@@ -1002,11 +1218,15 @@ class ResponseReducer(StatefulReducer[ResponseEvent, Response, ResponseReducerSt
 
     def _on_shell_done(self, event: ResponseShellCallOutputContentDoneStreamingEvent) -> None:
         index, command_index = event.output_index, event.command_index
-        out = self._shell_out(index, command_index, event.item_id)
+        out = self._shell_out(event, index, command_index, event.item_id)
+        if out is None:
+            return
         if self.verify:
             path = f"output[{index}].output[{command_index}]"
-            self._check(f"{path}.stdout", join(out.stdout), "".join(c.stdout for c in event.output))
-            self._check(f"{path}.stderr", join(out.stderr), "".join(c.stderr for c in event.output))
+            stdout = "".join(c.stdout for c in event.output)
+            stderr = "".join(c.stderr for c in event.output)
+            self._compare(f"{path}.stdout", join(out.stdout), stdout)
+            self._compare(f"{path}.stderr", join(out.stderr), stderr)
         out.done = list(event.output)
 
     # ------------------------------------------------------------------ #
@@ -1089,59 +1309,6 @@ class ResponseReducer(StatefulReducer[ResponseEvent, Response, ResponseReducerSt
         slot.announced_item = True
         self._state.pending.append(_Pending(kind="item", output_index=index, item=item))
 
-    # ------------------------------------------------------------------ #
-    # Dispatch
-    # ------------------------------------------------------------------ #
-
-    def _build_handlers(self) -> dict[type[Any], Callable[[Any], None]]:
-        handlers: dict[type[Any], Callable[[Any], None]] = {
-            ResponseCreatedEvent: self._on_snapshot,
-            ResponseQueuedEvent: self._on_snapshot,
-            ResponseInProgressEvent: self._on_snapshot,
-            ResponseCompletedEvent: self._on_terminal,
-            ResponseFailedEvent: self._on_terminal,
-            ResponseIncompleteEvent: self._on_terminal,
-            ResponseErrorEvent: self._on_error,
-            ResponseKeepaliveEvent: self._on_keepalive,
-            ResponseOutputItemAddedEvent: self._on_item_added,
-            ResponseOutputItemDoneEvent: self._on_item_done,
-            ResponseContentPartAddedEvent: self._on_part_added,
-            ResponseContentPartDoneEvent: self._on_part_done,
-            ResponseTextDeltaEvent: self._on_text_delta,
-            ResponseTextDoneEvent: self._on_text_done,
-            ResponseOutputTextAnnotationAddedEvent: self._on_annotation,
-            ResponseRefusalDeltaEvent: self._on_refusal_delta,
-            ResponseRefusalDoneEvent: self._on_refusal_done,
-            ResponseReasoningSummaryPartAddedEvent: self._on_summary_part_added,
-            ResponseReasoningSummaryPartDoneEvent: self._on_summary_part_done,
-            ResponseReasoningSummaryTextDeltaEvent: self._on_summary_delta,
-            ResponseReasoningSummaryTextDoneEvent: self._on_summary_done,
-            ResponseReasoningTextDeltaEvent: self._on_reasoning_delta,
-            ResponseReasoningTextDoneEvent: self._on_reasoning_done,
-            ResponseAudioDeltaEvent: self._on_audio_delta,
-            ResponseAudioDoneEvent: self._on_ignored,
-            ResponseAudioTranscriptDeltaEvent: self._on_transcript_delta,
-            ResponseAudioTranscriptDoneEvent: self._on_ignored,
-            ResponseFunctionCallArgumentsDeltaEvent: self._on_arguments_delta,
-            ResponseFunctionCallArgumentsDoneEvent: self._on_arguments_done,
-            ResponseCustomToolCallInputDoneEvent: self._on_custom_done,
-            ResponseMCPCallArgumentsDoneEvent: self._on_mcp_arguments_done,
-            ResponseCodeInterpreterCallCodeDoneEvent: self._on_code_done,
-            ResponseApplyPatchCallOperationDiffDoneEvent: self._on_diff_done,
-            ResponseImageGenCallPartialImageEvent: self._on_partial_image,
-            ResponseShellCallCommandAddedStreamingEvent: self._on_command_added,
-            ResponseShellCallCommandDeltaStreamingEvent: self._on_command_delta,
-            ResponseShellCallCommandDoneStreamingEvent: self._on_command_done,
-            ResponseShellCallOutputContentDeltaStreamingEvent: self._on_shell_delta,
-            ResponseShellCallOutputContentDoneStreamingEvent: self._on_shell_done,
-            ResponseCompactionCompactingEvent: self._on_ignored,
-        }
-        for cls in _PIECE_DELTAS:
-            handlers[cls] = self._on_piece_delta
-        for cls in _STATUS_EVENTS:
-            handlers[cls] = self._on_status
-        return handlers
-
 
 def _finished(pending: _Pending) -> Finished:
     kind = pending.kind
@@ -1164,10 +1331,7 @@ def _finished(pending: _Pending) -> Finished:
     # Custom tool input is free-form text by design (a grammar or plain text),
     # so it is not parsed as JSON; function and MCP arguments are JSON.
     if pending.tool_kind != "custom_tool_call":
-        try:
-            parsed = json.loads(pending.text)
-        except ValueError as exc:
-            error = str(exc)
+        parsed, error = parse_arguments(pending.text)
     return ToolCallDone(
         name=pending.name,
         arguments=pending.text,

@@ -1,5 +1,5 @@
 """State of :class:`~streamkit.reducers.responses.ResponseReducer` and how it
-becomes output items.
+becomes output items (the comparisons of ``verify=True`` are in ``_verify``).
 
 Everything the reducer knows lives in :class:`ResponseReducerState`, a tree of
 msgspec Structs, so a checkpoint is one encode. Streamed text is kept as lists
@@ -25,10 +25,9 @@ import msgspec
 from msgspec import UNSET
 from msgspec.structs import replace
 
-from ..events.responses import ResponseErrorEvent, ResponseLogProb
-from ..models.responses import (
+from ...events.responses import ResponseErrorEvent, ResponseLogProb
+from ...models.responses import (
     Annotation,
-    ApplyPatchCreateFileOperation,
     ApplyPatchToolCall,
     ApplyPatchUpdateFileOperation,
     CodeInterpreterToolCall,
@@ -52,7 +51,6 @@ from ..models.responses import (
     Response,
     SummaryText,
     TopLogProb,
-    UnknownItem,
     WebSearchToolCall,
 )
 
@@ -182,7 +180,10 @@ class ResponseReducerState(msgspec.Struct, kw_only=True, omit_defaults=True):
     ``response`` is the latest lifecycle snapshot with ``output`` removed (the
     output is always the fold of ``slots``); ``next_seq`` is one more than the
     highest ``sequence_number`` seen; ``missing`` holds the ranges of sequence
-    numbers skipped by gaps, to tell a late event from a duplicate.
+    numbers skipped by gaps (the latest ``MAX_MISSING_RANGES``, in increasing
+    order), to tell a late event from a duplicate. ``sequence_issues`` and
+    ``integrity_issues`` keep the first ``MAX_RECORDED_ISSUES`` records; their
+    ``*_count`` fields count them all.
     """
 
     response: Response | None = None
@@ -194,6 +195,9 @@ class ResponseReducerState(msgspec.Struct, kw_only=True, omit_defaults=True):
     next_seq: int | None = None
     missing: list[tuple[int, int]] = []
     sequence_issues: list[SequenceIssue] = []
+    sequence_issue_count: int = 0
+    integrity_issues: list[str] = []
+    integrity_issue_count: int = 0
     divergences: list[Divergence] = []
     audio: list[str] = []
     audio_transcript: list[str] = []
@@ -524,6 +528,39 @@ def new_apply_patch(item_id: str) -> OutputItem:
     return ApplyPatchToolCall(id=item_id, call_id="", status="in_progress", operation=op)
 
 
+#: The placeholder made for each item kind when its events come before the item.
+PLACEHOLDERS: dict[type[Any], Callable[[str], OutputItem]] = {
+    OutputMessage: new_message,
+    ReasoningItem: new_reasoning,
+    FunctionToolCall: new_function_call,
+    CustomToolCall: new_custom_tool_call,
+    MCPToolCall: new_mcp_call,
+    MCPListTools: new_mcp_list_tools,
+    CodeInterpreterToolCall: new_code_interpreter,
+    WebSearchToolCall: new_web_search,
+    FileSearchToolCall: new_file_search,
+    ImageGenToolCall: new_image_generation,
+    FunctionShellCall: new_shell_call,
+    FunctionShellCallOutput: new_shell_output,
+    ApplyPatchToolCall: new_apply_patch,
+}
+
+
+def clear_streamed(slot: _Slot) -> None:
+    """Forget what the deltas built in ``slot`` (they were aimed at an item of
+    another kind than the one the slot now holds)."""
+    slot.parts = {}
+    slot.summary = {}
+    slot.pieces = []
+    slot.prefix = ""
+    slot.text_done = None
+    slot.commands = {}
+    slot.shell = {}
+    slot.status = None
+    slot.partial_image = None
+    slot.partial_image_index = None
+
+
 def empty_response() -> Response:
     """The result before any lifecycle event: a placeholder with ``id == ""``."""
     return Response(
@@ -541,106 +578,3 @@ def empty_response() -> Response:
         tools=UNSET,
         tool_choice=UNSET,
     )
-
-
-# --------------------------------------------------------------------------- #
-# Comparison (verify=True)
-# --------------------------------------------------------------------------- #
-
-_TOLERANCE = 1e-6
-
-
-def _raw_hook(obj: Any) -> Any:
-    if isinstance(obj, msgspec.Raw):
-        return msgspec.json.decode(obj)
-    # msgspec's hook protocol: NotImplementedError means "type not supported".
-    raise NotImplementedError(type(obj).__name__)
-
-
-def builtins(obj: Any) -> Any:
-    """``obj`` as JSON-like builtins (UnknownItem's raw JSON decoded)."""
-    return msgspec.to_builtins(obj, enc_hook=_raw_hook)
-
-
-def _same(a: Any, b: Any, tolerant: bool) -> bool:
-    if a == b:
-        return True
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(_same(x, y, tolerant) for x, y in zip(a, b, strict=True))
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(_same(a[k], b[k], tolerant) for k in a)
-    if (
-        tolerant
-        and isinstance(a, int | float)
-        and isinstance(b, int | float)
-        and not isinstance(a, bool)
-        and not isinstance(b, bool)
-    ):
-        return abs(a - b) <= _TOLERANCE
-    return False
-
-
-def diff(path: str, fold: Any, server: Any, out: list[Divergence]) -> None:
-    """Append a Divergence for every leaf where ``fold`` and ``server`` differ.
-
-    Logprob values are compared with an absolute tolerance of 1e-6: the server
-    rounds them to six decimals in ``output_item.done`` and the final response
-    while the deltas carry full precision.
-    """
-    if fold == server:
-        return
-    if isinstance(fold, dict) and isinstance(server, dict):
-        for key in {**fold, **server}:
-            diff(f"{path}.{key}", fold.get(key), server.get(key), out)
-        return
-    if isinstance(fold, list) and isinstance(server, list) and len(fold) == len(server):
-        for i, (a, b) in enumerate(zip(fold, server, strict=True)):
-            diff(f"{path}[{i}]", a, b, out)
-        return
-    if not _same(fold, server, "logprob" in path):
-        out.append(Divergence(path=path, fold=fold, server=server))
-
-
-def delta_view(item: OutputItem | None) -> dict[str, Any]:
-    """The values of ``item`` that deltas build, keyed by path inside the item."""
-    view: dict[str, Any] = {}
-    if isinstance(item, OutputMessage):
-        for i, part in enumerate(item.content):
-            if isinstance(part, OutputText):
-                view[f"content[{i}].text"] = part.text
-                view[f"content[{i}].annotations"] = builtins(part.annotations)
-                view[f"content[{i}].logprobs"] = builtins(part.logprobs or [])
-            else:
-                view[f"content[{i}].refusal"] = part.refusal
-    elif isinstance(item, ReasoningItem):
-        for i, summary in enumerate(item.summary):
-            view[f"summary[{i}].text"] = summary.text
-        for i, content in enumerate(item.content or ()):
-            view[f"content[{i}].text"] = content.text
-    elif isinstance(item, FunctionToolCall | MCPToolCall):
-        view["arguments"] = item.arguments
-    elif isinstance(item, CustomToolCall):
-        view["input"] = item.input
-    elif isinstance(item, CodeInterpreterToolCall):
-        view["code"] = item.code or ""
-    elif isinstance(item, ApplyPatchToolCall):
-        op = item.operation
-        if isinstance(op, ApplyPatchCreateFileOperation | ApplyPatchUpdateFileOperation):
-            view["operation.diff"] = op.diff
-    elif isinstance(item, FunctionShellCall):
-        for i, command in enumerate(item.action.commands):
-            view[f"action.commands[{i}]"] = command
-    elif isinstance(item, FunctionShellCallOutput):
-        for i, chunk in enumerate(item.output):
-            view[f"output[{i}].stdout"] = chunk.stdout
-            view[f"output[{i}].stderr"] = chunk.stderr
-    return view
-
-
-def item_type(item: OutputItem | None) -> str | None:
-    """The wire type of an output item."""
-    if item is None:
-        return None
-    if isinstance(item, UnknownItem):
-        return item.item_type
-    return str(type(item).__struct_config__.tag)
