@@ -752,10 +752,18 @@ class InputSpec:
     title: str
     api: str | None
     deltas: int
-    group: str  # "main", "scaling", "large", "recordings"
+    group: str  # "main", "scaling", "large", "recordings", "messages"
     chunkings: tuple[str, ...]
     build: Callable[[], bytes | None]
     options: tuple[tuple[str, Any], ...] = ()
+
+
+def _messages_input(kind: str, events: int) -> bytes:
+    # Imported here: ``_messages`` builds on this module's helpers.
+    from . import _messages
+
+    build = _messages.messages_text if kind == "text" else _messages.messages_tools
+    return build(events)
 
 
 def standard_inputs(factor: float = 1.0, scaling: bool = True) -> list[InputSpec]:
@@ -797,6 +805,27 @@ def standard_inputs(factor: float = 1.0, scaling: bool = True) -> list[InputSpec
             "main",
             main,
             lambda: chat_tools(d),
+        ),
+    ]
+    # Anthropic Messages streams (the layers of ``_messages.py`` time them).
+    specs += [
+        InputSpec(
+            "messages-text",
+            f"Messages text, {d:,} events",
+            "messages",
+            d,
+            "messages",
+            main,
+            lambda: _messages_input("text", d),
+        ),
+        InputSpec(
+            "messages-tools",
+            f"Messages text + a tool use whose input streams in pieces, {d:,} events",
+            "messages",
+            d,
+            "messages",
+            main,
+            lambda: _messages_input("tools", d),
         ),
     ]
     for full in SCALING_DELTAS if scaling else ():

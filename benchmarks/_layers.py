@@ -4,7 +4,9 @@ A *layer* is one step of streamkit's pipeline measured against its peers:
 
 - ``framing``: bytes → SSE frames (``_framing.py``),
 - ``events``: bytes → typed events, and ``final``: bytes → the final object
-  (``_events.py``).
+  (``_events.py``),
+- ``messages-events`` and ``messages-final``: the same for Anthropic Messages
+  streams, the latter against the ``anthropic`` SDK (``_messages.py``).
 
 A module builds a :class:`Layer`, calls :func:`register` and is listed in
 ``LAYER_MODULES``; the runner, the table, ``--json`` and ``--check`` need no
@@ -38,7 +40,7 @@ __all__ = [
 
 #: Modules (relative to this package) that register layers when imported, in
 #: the order the layers are run.
-LAYER_MODULES: tuple[str, ...] = ("_framing", "_events")
+LAYER_MODULES: tuple[str, ...] = ("_framing", "_events", "_messages")
 
 
 @dataclass(frozen=True)

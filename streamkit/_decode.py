@@ -1,9 +1,10 @@
 """Frames → typed events: the sans-IO event layer.
 
 ``EventDecoder`` turns ``SSEFrame`` objects into typed events of one API
-(Responses, Chat Completions or legacy Completions), detected from the first
-payload when ``api="auto"``. Each payload goes straight from the frame's bytes
-to one prebuilt msgspec decoder (a tagged union for Responses); everything
+(OpenAI Responses, Chat Completions or legacy Completions, or Anthropic
+Messages), detected from the first payload when ``api="auto"``. Each payload
+goes straight from the frame's bytes to one prebuilt msgspec decoder (a tagged
+union for Responses and Messages); everything
 unusual (unknown types, unknown item kinds, ``[DONE]``, error payloads, bad
 JSON, the wrong API) is handled only after that single fast attempt fails, so
 the common path costs one decode call per event.
@@ -29,6 +30,13 @@ from .events._common import Done, UnknownEvent
 from .events.chat import CHAT_CHUNK_DECODER, ChatCompletionChunk
 from .events.completions import COMPLETION_CHUNK_DECODER, CompletionChunk
 from .events.errors import ERROR_PAYLOAD_DECODER, StreamErrorEvent
+from .events.messages import (
+    MESSAGE_EVENT_DECODER,
+    MESSAGE_EVENT_TYPES,
+    MessageErrorEvent,
+    MessageStreamEvent,
+    decode_message_event_tolerant,
+)
 from .events.responses import (
     RESPONSE_EVENT_DECODER,
     RESPONSE_EVENT_TYPES,
@@ -40,11 +48,12 @@ from .events.responses import (
 
 __all__ = ["API", "ErrorMode", "Event", "EventDecoder"]
 
-API: TypeAlias = Literal["auto", "responses", "chat", "completions"]
+API: TypeAlias = Literal["auto", "responses", "chat", "completions", "messages"]
 ErrorMode: TypeAlias = Literal["raise", "yield"]
 #: Every typed event the iterators yield.
 Event: TypeAlias = (
     ResponseStreamEvent
+    | MessageStreamEvent
     | ChatCompletionChunk
     | CompletionChunk
     | StreamErrorEvent
@@ -52,11 +61,17 @@ Event: TypeAlias = (
     | Done
 )
 
-_APIS = ("auto", "responses", "chat", "completions")
+_APIS = ("auto", "responses", "chat", "completions", "messages")
 _DONE = b"[DONE]"
 _ERROR_EVENTS = (ResponseErrorEvent, ResponseFailedEvent, StreamErrorEvent)
 _ERROR_CLASSES = frozenset(_ERROR_EVENTS)
 _CHUNK_OBJECTS = {"chat": "chat.completion.chunk", "completions": "text_completion"}
+# Messages event types no other API has (``error`` is shared with Responses): as
+# the first payload they mean Messages.
+_MESSAGES_FIRST = MESSAGE_EVENT_TYPES - RESPONSE_EVENT_TYPES
+# Those that give a Messages stream away anywhere: not ``ping``, a keep-alive
+# proxies may send in any stream.
+_MESSAGES_ONLY = _MESSAGES_FIRST - {"ping"}
 
 
 class _Tag(msgspec.Struct):
@@ -70,8 +85,9 @@ class EventDecoder:
     """Sans-IO decoder of SSE frames into typed events.
 
     Args:
-        api: ``"responses"``, ``"chat"``, ``"completions"``, or ``"auto"``
-            (decided from the first payload; ``api`` then tells which).
+        api: ``"responses"``, ``"chat"``, ``"completions"``, ``"messages"``
+            (Anthropic), or ``"auto"`` (decided from the first payload; ``api``
+            then tells which).
         strict: raise ``UnknownEventError`` for an event type streamkit does not
             know (instead of passing it through as ``UnknownEvent``), and
             ``UnexpectedEventError`` for frames after ``[DONE]`` (instead of
@@ -82,6 +98,16 @@ class EventDecoder:
         errors: ``"raise"`` (default) raises ``APIStreamError`` for an ``error``
             event, ``response.failed`` or an ``{"error": ...}`` payload;
             ``"yield"`` returns them as events instead.
+
+    Detection (``api="auto"``) reads the first payload: a ``type`` that only
+    the Messages API has (``message_start``, ``content_block_*``,
+    ``message_delta``, ``message_stop``, ``ping``) means Messages, any other
+    ``type`` Responses, ``choices`` / ``object`` Chat or Completions. An
+    ``error`` event first is ambiguous between Responses and Messages (both
+    servers name it ``event: error``); its shape decides: a nested ``error``
+    object with a ``type`` and no ``sequence_number`` nor top-level
+    ``message`` is Anthropic's, so the stream is taken as Messages and the
+    error is raised (or yielded) as a ``MessageErrorEvent``.
 
     ``decode_into(frames, out)`` appends the events of a batch of frames to
     ``out``; if it raises, ``out`` already holds every event before the error.
@@ -130,6 +156,8 @@ class EventDecoder:
                 self._after_done(frames[i])
                 self.index += 1
                 i += 1
+            elif self.api == "messages":
+                i = self._messages(frames, i, out)
             elif self.api == "responses":
                 if self._types is None:
                     i = self._responses(frames, i, out)
@@ -212,6 +240,8 @@ class EventDecoder:
         if isinstance(obj, dict):
             kind = obj.get("type")
             if isinstance(kind, str):
+                if kind in _MESSAGES_ONLY:
+                    raise self._mismatch(frame, "messages")
                 return self._unknown(frame, kind)
             if "error" in obj:
                 return self._error_payload(frame)
@@ -219,6 +249,61 @@ class EventDecoder:
             if other is not None:
                 raise self._mismatch(frame, other)
         raise self._bad(frame, "payload has no `type`: not a Responses API event")
+
+    # -- Messages --------------------------------------------------------------------
+
+    def _messages(self, frames: Sequence[SSEFrame], i: int, out: list[Event]) -> int:
+        decode = MESSAGE_EVENT_DECODER.decode
+        append = out.append
+        count = 0
+        for frame in frames[i:] if i else frames:
+            count += 1
+            try:
+                event: Event = decode(frame.data)
+            except msgspec.MsgspecError:
+                slow = self._messages_slow(frame, count - 1)
+                if slow is None:
+                    continue
+                if slow.__class__ is Done:
+                    append(slow)
+                    break
+                event = slow
+            else:
+                if event.__class__ is MessageErrorEvent:
+                    event = self._server_error(event, frame, count - 1)
+            append(event)
+        self.index += count
+        return i + count
+
+    def _messages_slow(self, frame: SSEFrame, offset: int = 0) -> Event | None:
+        data = frame.data
+        self._at = self.index + offset
+        if data == _DONE:  # Anthropic sends none; some proxies add it
+            self.done = True
+            return Done()
+        try:
+            event = decode_message_event_tolerant(data)
+        except msgspec.ValidationError as exc:
+            raise self._bad(frame, f"payload does not match its event type: {exc}") from None
+        except msgspec.DecodeError as exc:
+            raise self._bad(frame, f"invalid JSON: {exc}") from None
+        if event is not None:
+            if event.__class__ is MessageErrorEvent:
+                return self._server_error(event, frame)
+            return event
+        obj = msgspec.json.decode(data)
+        if isinstance(obj, dict):
+            other = _other_api(obj)
+            if other is not None:
+                raise self._mismatch(frame, other)
+            kind = obj.get("type")
+            if isinstance(kind, str):
+                if kind in RESPONSE_EVENT_TYPES:
+                    raise self._mismatch(frame, "responses")
+                return self._unknown(frame, kind)
+            if "error" in obj:
+                return self._error_payload(frame)
+        raise self._bad(frame, "payload has no `type`: not a Messages API event")
 
     # -- Chat Completions / Completions -------------------------------------------
 
@@ -265,6 +350,8 @@ class EventDecoder:
                 return self._error_payload(frame)
             kind = obj.get("type")
             if isinstance(kind, str) and "choices" not in obj:
+                if kind in _MESSAGES_ONLY:
+                    raise self._mismatch(frame, "messages")
                 if kind in RESPONSE_EVENT_TYPES:
                     raise self._mismatch(frame, "responses")
                 return self._unknown(frame, kind)
@@ -294,8 +381,12 @@ class EventDecoder:
             raise self._bad(frame, f"invalid JSON: {exc}") from None
         if not isinstance(obj, dict):
             raise self._bad(frame, "payload is not a JSON object")
-        if isinstance(obj.get("type"), str) and "choices" not in obj:
-            self.api = "responses"
+        kind = obj.get("type")
+        if isinstance(kind, str) and "choices" not in obj:
+            if kind in _MESSAGES_FIRST or (kind == "error" and _is_messages_error(obj)):
+                self.api = "messages"
+            else:
+                self.api = "responses"
             return self._decode_one(frame)
         if "error" in obj and "choices" not in obj:
             return self._error_payload(frame)
@@ -313,7 +404,9 @@ class EventDecoder:
 
     def _decode_one(self, frame: SSEFrame) -> Event | None:
         out: list[Event] = []
-        if self.api == "responses":
+        if self.api == "messages":
+            self._messages((frame,), 0, out)
+        elif self.api == "responses":
             if self._types is None:
                 self._responses((frame,), 0, out)
             else:
@@ -364,6 +457,12 @@ class EventDecoder:
             code = error.code if error is not None else None
             param = None
             err_type = None
+        elif isinstance(event, MessageErrorEvent):
+            kind = "error"
+            message = event.error.message
+            code = None
+            param = None
+            err_type = event.error.type
         elif isinstance(event, ResponseErrorEvent):
             kind = "error"
             detail = event.error if event.error is not msgspec.UNSET else None
@@ -421,6 +520,20 @@ def _other_api(obj: dict[str, Any]) -> API | None:
         if "text" in choices[0]:
             return "completions"
     return None
+
+
+def _is_messages_error(obj: dict[str, Any]) -> bool:
+    """Whether an ``error`` payload has the Messages shape: ``{"type": "error",
+    "error": {"type": ..., "message": ...}}`` without the ``sequence_number``
+    (or top-level ``message`` / ``code``) of a Responses ``error`` event."""
+    error = obj.get("error")
+    return (
+        isinstance(error, dict)
+        and isinstance(error.get("type"), str)
+        and "sequence_number" not in obj
+        and "message" not in obj
+        and "code" not in obj
+    )
 
 
 def _pick(*values: Any) -> Any:

@@ -1,9 +1,9 @@
 """Typed events → ``text/event-stream`` bytes: the inverse of the event layer.
 
 A gateway that decoded a stream (to inspect, filter or rewrite it) can emit it
-again. Each event becomes the frame a server of its API sends: Responses events
-as ``event: <type>`` + ``data: <json>``, Chat and Completions chunks as a bare
-``data: <json>``, ``Done`` as ``data: [DONE]``. Decoding the output with
+again. Each event becomes the frame a server of its API sends: Responses and
+Messages events as ``event: <type>`` + ``data: <json>``, Chat and Completions
+chunks as a bare ``data: <json>``, ``Done`` as ``data: [DONE]``. Decoding the output with
 ``EventDecoder`` gives back events equal to the input; the JSON itself may
 differ from the server's in spacing, key order and number formatting.
 """
@@ -21,11 +21,19 @@ from .events._common import Done, UnknownEvent
 from .events.chat import ChatCompletionChunk
 from .events.completions import CompletionChunk
 from .events.errors import StreamErrorEvent
+from .events.messages import (
+    MESSAGE_EVENT_CLASSES,
+    ContentBlockDeltaEvent,
+    ContentBlockStartEvent,
+    MessageStartEvent,
+    UnknownDelta,
+)
 from .events.responses import (
     RESPONSE_EVENT_CLASSES,
     ResponseOutputItemAddedEvent,
     ResponseOutputItemDoneEvent,
 )
+from .models.messages import UnknownBlock
 from .models.responses import Response, UnknownItem
 
 __all__ = ["encode_event", "encode_events", "aencode_events"]
@@ -36,6 +44,10 @@ _DONE_FRAME = b"data: [DONE]\n\n"
 # Per Responses event class, the bytes before its JSON: ``event: <type>\n``.
 _EVENT_LINES: dict[type[Any], bytes] = {
     cls: b"event: " + tag.encode() + b"\n" for tag, cls in RESPONSE_EVENT_CLASSES.items()
+}
+# The same for Messages events (Anthropic's server names every event too).
+_MESSAGE_LINES: dict[type[Any], bytes] = {
+    cls: b"event: " + tag.encode() + b"\n" for tag, cls in MESSAGE_EVENT_CLASSES.items()
 }
 _CHUNK_CLASSES = (ChatCompletionChunk, CompletionChunk)
 _ITEM_EVENTS = (ResponseOutputItemAddedEvent, ResponseOutputItemDoneEvent)
@@ -51,11 +63,13 @@ def encode_event(event: Event, *, id: str | None = None, api: API = "auto") -> b
             events that do not tell: an ``UnknownEvent`` gets an
             ``event: <type>`` line unless ``api`` is ``"chat"`` or
             ``"completions"``, and a ``StreamErrorEvent`` gets ``event: error``
-            only when ``api`` is ``"responses"`` (how each API's servers frame
-            them). Decoding is the same either way.
+            only when ``api`` is ``"responses"`` or ``"messages"`` (how each
+            API's servers frame them). Decoding is the same either way.
 
     An ``UnknownEvent`` is written as its original payload (``raw``). Output
-    items of unknown kinds (``UnknownItem``) are written as their original JSON.
+    items of unknown kinds (``UnknownItem``) and Messages content blocks and
+    deltas of unknown kinds (``UnknownBlock``, ``UnknownDelta``) are written as
+    their original JSON.
     Raises ``TypeError`` for an object that is not a streamkit event.
     """
     if api not in _APIS:
@@ -64,6 +78,8 @@ def encode_event(event: Event, *, id: str | None = None, api: API = "auto") -> b
     line = _EVENT_LINES.get(cls)
     if line is not None:
         payload = _ENCODER.encode(_restore_unknown_items(event))
+    elif (line := _MESSAGE_LINES.get(cls)) is not None:
+        payload = _ENCODER.encode(_restore_unknown_blocks(event))
     elif cls in _CHUNK_CLASSES:
         line = b""
         payload = _ENCODER.encode(event)
@@ -84,7 +100,7 @@ def encode_event(event: Event, *, id: str | None = None, api: API = "auto") -> b
         line = b"" if name is None else b"event: " + name.encode() + b"\n"
         payload = event.raw
     elif cls is StreamErrorEvent:
-        line = b"event: error\n" if api == "responses" else b""
+        line = b"event: error\n" if api in ("responses", "messages") else b""
         payload = _ENCODER.encode(event)
     else:
         raise TypeError(f"not a streamkit event: {type(event).__name__}")
@@ -101,7 +117,7 @@ def encode_events(
     With ``ids=True`` every Responses event that carries a ``sequence_number``
     gets ``id: <sequence_number>``, so a client can resume with
     ``Last-Event-ID``. With ``api="auto"`` the stream's API is taken from its
-    first Responses event or chunk, as the decoder does.
+    first Responses or Messages event or chunk, as the decoder does.
     """
     state = _Stream(ids, api)
     for event in events:
@@ -133,6 +149,8 @@ class _Stream:
         if self.api == "auto":
             if cls in _EVENT_LINES:
                 self.api = "responses"
+            elif cls in _MESSAGE_LINES:
+                self.api = "messages"
             elif cls is ChatCompletionChunk:
                 self.api = "chat"
             elif cls is CompletionChunk:
@@ -163,6 +181,25 @@ def _restore_unknown_items(event: Any) -> Any:
             raw = [item.raw if isinstance(item, UnknownItem) else item for item in output]
             response = msgspec.structs.replace(response, output=raw)
             return msgspec.structs.replace(event, response=response)
+    return event
+
+
+def _restore_unknown_blocks(event: Any) -> Any:
+    """``event``, with every ``UnknownBlock`` / ``UnknownDelta`` replaced by its
+    raw JSON (see ``_restore_unknown_items``)."""
+    cls = event.__class__
+    if cls is ContentBlockDeltaEvent:
+        if isinstance(event.delta, UnknownDelta):
+            return msgspec.structs.replace(event, delta=event.delta.raw)
+    elif cls is ContentBlockStartEvent:
+        if isinstance(event.content_block, UnknownBlock):
+            return msgspec.structs.replace(event, content_block=event.content_block.raw)
+    elif cls is MessageStartEvent:
+        message = event.message
+        if any(isinstance(block, UnknownBlock) for block in message.content):
+            raw = [b.raw if isinstance(b, UnknownBlock) else b for b in message.content]
+            message = msgspec.structs.replace(message, content=raw)
+            return msgspec.structs.replace(event, message=message)
     return event
 
 

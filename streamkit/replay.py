@@ -1,13 +1,14 @@
-"""A local OpenAI-compatible streaming endpoint that replays recordings.
+"""A local OpenAI- and Anthropic-compatible streaming endpoint that replays recordings.
 
-``ReplayApp`` is a plain ASGI application (no framework): point the openai
-SDK's ``base_url``, httpx or any SSE client at it to test stream handling
-without a network or an API key. It serves
+``ReplayApp`` is a plain ASGI application (no framework): point the openai or
+anthropic SDK's ``base_url``, httpx or any SSE client at it to test stream
+handling without a network or an API key. It serves
 
-* ``POST …/responses``, ``POST …/chat/completions``, ``POST …/completions``:
-  the next recording of that API (or the one named by the request's ``model``
-  or an ``x-streamkit-recording`` header), as ``text/event-stream`` when the
-  body asks for ``"stream": true`` and as the reduced final object otherwise;
+* ``POST …/responses``, ``POST …/chat/completions``, ``POST …/completions``
+  and ``POST …/messages`` (Anthropic): the next recording of that API (or the
+  one named by the request's ``model`` or an ``x-streamkit-recording``
+  header), as ``text/event-stream`` when the body asks for ``"stream": true``
+  and as the reduced final object otherwise;
 * ``GET …/responses/{id}?stream=true&starting_after=N``: the rest of a
   Responses stream after sequence number ``N`` (how clients resume);
   without ``stream=true``, the final ``Response``;
@@ -43,6 +44,8 @@ from ._errors import StreamError
 from ._sse import SSEDecoder, SSEFrame
 from ._sse_encode import encode_sse
 from .adapters._reduce import reduce
+from .models.messages import Message as AnthropicMessage
+from .models.messages import UnknownBlock
 
 __all__ = ["Recording", "ReplayApp", "ReplayRequest", "serve", "serving"]
 
@@ -66,6 +69,7 @@ _PATHS = (
     ("chat", re.compile(r"/chat/completions/?$")),
     ("completions", re.compile(r"/completions/?$")),
     ("responses", re.compile(r"/responses/?$")),
+    ("messages", re.compile(r"/messages/?$")),
 )
 _RETRIEVE = re.compile(r"/responses/([^/]+)/?$")
 _MODELS = re.compile(r"/models/?$")
@@ -181,7 +185,7 @@ class ReplayApp:
         self._by_id = {r.response_id: r for r in loaded if r.response_id}
         self._cycles = {
             api: itertools.cycle([r for r in loaded if r.api == api] or loaded)
-            for api in ("responses", "chat", "completions")
+            for api in ("responses", "chat", "completions", "messages")
         }
         self._streams = 0
         self._lock = threading.Lock()
@@ -228,7 +232,7 @@ class ReplayApp:
                 return None, 404, _error(f"No response with id '{match.group(1)}'.", "not_found")
             if query.get("stream", "").lower() == "true":
                 return found, 200, None
-            return None, 200, msgspec.to_builtins(reduce(found.raw, found.api))
+            return None, 200, _final(found)
         if method != "POST":
             return None, 405, _error(f"{method} {path} is not served", "method_not_allowed")
         api = next((a for a, pattern in _PATHS if pattern.search(path)), None)
@@ -237,18 +241,19 @@ class ReplayApp:
         try:
             request = msgspec.json.decode(body) if body else {}
         except msgspec.DecodeError:
-            return None, 400, _error("request body is not JSON", "invalid_request_error")
+            return None, 400, _error("request body is not JSON", "invalid_request_error", api)
         if not isinstance(request, dict):
-            return None, 400, _error("request body must be a JSON object", "invalid_request_error")
+            message = "request body must be a JSON object"
+            return None, 400, _error(message, "invalid_request_error", api)
         name = headers.get("x-streamkit-recording") or request.get("model")
         recording = self._by_name.get(name) if isinstance(name, str) else None
         if recording is None and "x-streamkit-recording" in headers:
-            return None, 404, _error(f"no recording named {name!r}", "not_found")
+            return None, 404, _error(f"no recording named {name!r}", "not_found", api)
         with self._lock:
             recording = recording or next(self._cycles[api])
         if request.get("stream") is True:
             return recording, 200, None
-        return None, 200, msgspec.to_builtins(reduce(recording.raw, recording.api))
+        return None, 200, _final(recording)
 
     def _start_index(
         self, recording: Recording, query: dict[str, str], headers: dict[str, str]
@@ -326,7 +331,21 @@ class ReplayApp:
         return sent + ids + len(events[every]) // 2
 
 
-def _error(message: str, code: str) -> dict[str, Any]:
+def _final(recording: Recording) -> Any:
+    """The final object of a recording, as the API's non-streaming answer (a
+    Messages content block of an unknown kind as the JSON it was sent as)."""
+    result = reduce(recording.raw, recording.api)
+    if isinstance(result, AnthropicMessage):
+        content = [b.raw if isinstance(b, UnknownBlock) else b for b in result.content]
+        result = msgspec.structs.replace(result, content=content)
+    return msgspec.to_builtins(result)
+
+
+def _error(message: str, code: str, api: str | None = None) -> dict[str, Any]:
+    """An error body in the shape of the API's errors (Anthropic's for Messages)."""
+    if api == "messages":
+        kind = "not_found_error" if code == "not_found" else "invalid_request_error"
+        return {"type": "error", "error": {"type": kind, "message": message}}
     return {
         "error": {"message": message, "type": "invalid_request_error", "param": None, "code": code}
     }

@@ -27,9 +27,16 @@ from streamkit.events import (
     ResponseTextDeltaEvent,
     StreamErrorEvent,
 )
+from streamkit.events.messages import (
+    ContentBlockDeltaEvent,
+    InputJSONDelta,
+    TextDelta,
+    ThinkingDelta,
+)
 from streamkit.testing import DEMO_STREAMS, demo_stream, responses_stream
 
 PATHS = recording_paths()
+MESSAGES_PATHS = recording_paths("messages")
 COMMANDS = ["events", "reduce", "text", "stats", "frames", "replay", "demo"]
 
 # The documented verdict -> exit code table, restated independently of the CLI.
@@ -70,8 +77,33 @@ def type_name(event: Any) -> str:
 
 
 def expected_text(path: Path | bytes) -> str:
-    text = streamkit.OutputText().feed(streamkit.iter_events(path, errors="yield"))
+    events = list(streamkit.iter_events(path, errors="yield"))
+    if any(isinstance(e, ContentBlockDeltaEvent) for e in events):
+        return expected_messages_text(events)
+    text = streamkit.OutputText().feed(events)
     return text + "\n" if text and not text.endswith("\n") else text
+
+
+def expected_messages_text(events: list[Any]) -> str:
+    """What ``text`` prints of a Messages stream: the text deltas, and each run of
+    thinking set apart by a "(thinking)" line before it and a blank line around."""
+    out = ""
+    kind = None
+    for event in events:
+        if not isinstance(event, ContentBlockDeltaEvent):
+            continue
+        delta = event.delta
+        if isinstance(delta, TextDelta) and delta.text:
+            if kind == "thinking":
+                out += "\n" if out.endswith("\n") else "\n\n"
+            out, kind = out + delta.text, "text"
+        elif isinstance(delta, ThinkingDelta) and delta.thinking:
+            if kind != "thinking":
+                if out:
+                    out += "\n" if out.endswith("\n") else "\n\n"
+                out += "(thinking)\n"
+            out, kind = out + delta.thinking, "thinking"
+    return out + "\n" if out and not out.endswith("\n") else out
 
 
 def split_lines(out: str) -> list[str]:
@@ -552,14 +584,20 @@ def shown_pieces(data: bytes) -> list[str]:
     refusal and tool call pieces (Responses, or choice 0 of a Chat stream)."""
     pieces = []
     for event in streamkit.iter_events(data):
-        if isinstance(event, ChatCompletionChunk):
+        if isinstance(event, ContentBlockDeltaEvent):
+            delta: Any = event.delta
+            if isinstance(delta, TextDelta | ThinkingDelta | InputJSONDelta):
+                pieces.append(getattr(delta, "text", None) or getattr(delta, "thinking", None))
+                if isinstance(delta, InputJSONDelta):
+                    pieces[-1] = delta.partial_json
+        elif isinstance(event, ChatCompletionChunk):
             for choice in event.choices:
                 delta: Any = choice.delta
                 calls = delta.tool_calls or []
                 pieces += [p for p in (delta.content, delta.refusal) if isinstance(p, str)]
                 pieces += [c.function.arguments for c in calls if c.function.arguments]
-        else:
-            pieces.append(getattr(event, "delta", ""))
+        elif isinstance(getattr(event, "delta", None), str):
+            pieces.append(event.delta)  # type: ignore[union-attr]
     return [p for p in pieces if p]
 
 
@@ -766,3 +804,102 @@ def test_integrity_findings(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert len(warnings) == 6  # the first five, then how many more
     assert warnings[0].startswith("streamkit: warning: event #")
     assert f"{len(issues) - 5} more integrity findings" in warnings[5]
+
+
+# --------------------------------------------------------------------------- #
+# Anthropic Messages recordings
+# --------------------------------------------------------------------------- #
+
+
+@needs_recordings
+@pytest.mark.parametrize("path", recording_params(MESSAGES_PATHS))
+def test_messages_recording_through_every_command(
+    path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    final = streamkit.reduce(path)
+    assert isinstance(final, streamkit.Message) and final.verdict is not None
+    code = VERDICT_CODES[final.verdict.status]
+    for api in ("auto", "messages"):
+        events = list(streamkit.iter_events(path, "messages", errors="yield"))
+        got, out, _ = run_cli(capsys, "events", "--api", api, str(path))
+        assert got == 0
+        assert [json.loads(line)["type"] for line in split_lines(out)] == [
+            json.loads(msgspec.json.encode(e))["type"] for e in events
+        ]
+        got, out, _ = run_cli(capsys, "reduce", "--api", api, str(path))
+        printed = json.loads(out)
+        assert got == code
+        assert printed["id"] == final.id and len(printed["content"]) == len(final.content)
+        # Blocks are printed as the API sends them, whatever streamkit knows of them.
+        assert all(not block["type"].startswith("streamkit.") for block in printed["content"])
+        got, out, _ = run_cli(capsys, "text", "--api", api, str(path))
+        assert got == code and out == expected_text(path)
+    got, out, _ = run_cli(capsys, "stats", "--json", str(path))
+    [record] = json.loads(out)
+    assert got == 0 and record["api"] == "messages"
+    assert record["verdict"]["status"] == final.verdict.status
+    assert record["usage"] == msgspec.to_builtins(final.usage)
+
+
+@needs_recordings
+def test_messages_text_shows_thinking_apart(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    [path] = [p for p in MESSAGES_PATHS if p.name == "prism__thinking__1.sse"] or [None]
+    assert path is not None, "no thinking recording"
+    final = streamkit.reduce(path)
+    assert isinstance(final, streamkit.Message)
+    thinking, text = (getattr(b, "thinking", None) or getattr(b, "text", "") for b in final.content)
+    code, out, _ = run_cli(capsys, "text", str(path))
+    assert code == 0
+    assert out == f"(thinking)\n{thinking}\n\n{text}\n"
+    # Dimmed on a terminal, the text itself not.
+    tty = FakeTTY()
+    monkeypatch.setattr(sys, "stdout", tty)
+    assert cli.main(["text", str(path)]) == 0
+    shown = tty.getvalue()
+    assert "\x1b[2m(thinking)\x1b[0m\n" in shown and text in shown
+
+
+@needs_recordings
+def test_messages_stats_count_cached_prompt_tokens(capsys: pytest.CaptureFixture[str]) -> None:
+    [path] = [p for p in MESSAGES_PATHS if p.name == "ruby_llm__cache-usage__1.sse"] or [None]
+    assert path is not None, "no cache usage recording"
+    code, out, _ = run_cli(capsys, "stats", "--json", str(path))
+    [record] = json.loads(out)
+    usage = record["usage"]
+    assert code == 0
+    assert usage["cache_read_input_tokens"] > 0 and usage["cache_creation_input_tokens"] > 0
+    assert usage["cache_creation"]["ephemeral_5m_input_tokens"] > 0
+    prompt = (
+        usage["input_tokens"]
+        + usage["cache_read_input_tokens"]
+        + usage["cache_creation_input_tokens"]
+    )
+    code, out, _ = run_cli(capsys, "stats", str(path))
+    header, row = split_lines(out)[:2]
+    cells = dict(zip(header.split(), row.split(), strict=True))
+    assert cells["IN"] == f"{prompt:,}" and cells["OUT"] == f"{usage['output_tokens']:,}"
+    assert cells["TOTAL"] == f"{prompt + usage['output_tokens']:,}"
+
+
+@needs_recordings
+def test_messages_recording_read_as_another_api(capsys: pytest.CaptureFixture[str]) -> None:
+    path = MESSAGES_PATHS[0]
+    for api in ("chat", "responses"):
+        code, _, err = run_cli(capsys, "reduce", "--api", api, str(path))
+        assert code == cli.EXIT_STREAM_ERROR
+        assert "this looks like a messages stream" in err and "use --api messages" in err
+
+
+def test_messages_types_filter_and_choice(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(
+        capsys, "events", "--types", "message_start,message_stop", "@messages-text"
+    )
+    assert code == 0
+    assert [json.loads(line)["type"] for line in split_lines(out)] == [
+        "message_start",
+        "message_stop",
+    ]
+    code, _, err = run_cli(capsys, "text", "--choice", "1", "@messages-text")
+    assert code == cli.EXIT_USAGE and "a Messages stream has only choice 0" in err

@@ -20,6 +20,7 @@ from streamkit._cli import COMMANDS
 from streamkit._cli._commands import EVENT_TYPES
 from streamkit._errors import EventDecodeError
 from streamkit.events import RESPONSE_EVENT_TYPES
+from streamkit.events.messages import MESSAGE_EVENT_TYPES
 from streamkit.testing import chat_stream, responses_stream
 
 
@@ -211,7 +212,7 @@ def test_choice_must_be_an_index(choice: str, capsys: pytest.CaptureFixture[str]
 
 
 def test_the_known_event_types() -> None:
-    assert set(EVENT_TYPES) == set(RESPONSE_EVENT_TYPES) | {
+    assert set(EVENT_TYPES) == set(RESPONSE_EVENT_TYPES) | set(MESSAGE_EVENT_TYPES) | {
         "chat.completion.chunk",
         "text_completion",
         "error",

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 import pytest
 from helpers import chunkings, recording_params, recording_paths
 
+from streamkit._decode import EventDecoder
 from streamkit._errors import (
     APIMismatchError,
     APIStreamError,
@@ -29,14 +31,12 @@ from streamkit.events.messages import (
     MessageDeltaEvent,
     MessageErrorEvent,
     MessagesEvent,
-    MessagesEventDecoder,
     MessageStartEvent,
     MessageStopEvent,
     PingEvent,
     TextDelta,
     UnknownDelta,
     decode_message_event_tolerant,
-    iter_message_events,
 )
 from streamkit.models.messages import (
     CONTENT_BLOCK_TYPES,
@@ -69,6 +69,20 @@ def _frames(chunks: list[bytes]) -> list[SSEFrame]:
         frames.extend(sse.feed(chunk))
     frames.extend(sse.close())
     return frames
+
+
+def iter_message_events(
+    frames: Iterable[SSEFrame],
+    *,
+    strict: bool = False,
+    errors: Literal["raise", "yield"] = "raise",
+) -> Iterator[Any]:
+    """The shared event decoder over ``frames``, as a Messages stream."""
+    decoder = EventDecoder("messages", strict=strict, errors=errors)
+    for frame in frames:
+        event = decoder.decode(frame)
+        if event is not None:
+            yield event
 
 
 def _events(data: bytes, **options: Any) -> list[MessagesEvent]:
@@ -487,9 +501,9 @@ def test_done_sentinel_ends_the_stream() -> None:
 
 
 def test_decoder_counts_frames_across_batches() -> None:
-    decoder = MessagesEventDecoder()
+    decoder = EventDecoder("messages")
     frames = _frames([_sse(_START, {"type": "ping"}, {"type": "message_stop"})])
-    out: list[MessagesEvent] = []
+    out: list[Any] = []
     decoder.decode_into(frames[:1], out)
     decoder.decode_into(frames[1:], out)
     assert decoder.index == 3

@@ -6,8 +6,9 @@ from __future__ import annotations
 import itertools
 import json
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 import pytest
@@ -15,9 +16,11 @@ from helpers import chunkings, recording_params, recording_paths
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import streamkit
+from streamkit._decode import EventDecoder
 from streamkit._errors import APIStreamError
 from streamkit._sse import SSEDecoder, SSEFrame
-from streamkit.events.messages import MessagesEvent, iter_message_events
+from streamkit.events.messages import MessagesEvent
 from streamkit.models.messages import (
     CONTENT_BLOCK_CLASSES,
     CompactionBlock,
@@ -26,10 +29,10 @@ from streamkit.models.messages import (
     ToolUseBlock,
     UnknownBlock,
 )
-from streamkit.reducers._finished import TextDone, ToolCallDone
+from streamkit.reducers._finished import TextDone, ThinkingDone, ToolCallDone
 from streamkit.reducers._integrity import StreamIntegrityError, StreamIntegrityWarning
 from streamkit.reducers._partial_json import PartialJSON
-from streamkit.reducers.messages import MessageReducer, ThinkingDone, reduce_message
+from streamkit.reducers.messages import MessageReducer
 
 anthropic = pytest.importorskip("anthropic")
 from anthropic.lib.streaming import _beta_messages as sdk_beta  # noqa: E402
@@ -57,8 +60,26 @@ def _frames(chunks: list[bytes]) -> list[SSEFrame]:
     return frames
 
 
+def iter_message_events(
+    frames: list[SSEFrame], *, errors: Literal["raise", "yield"] = "raise"
+) -> Iterator[Any]:
+    """The shared event decoder over ``frames``, as a Messages stream."""
+    decoder = EventDecoder("messages", errors=errors)
+    for frame in frames:
+        event = decoder.decode(frame)
+        if event is not None:
+            yield event
+
+
 def _events(data: bytes) -> list[MessagesEvent]:
     return list(iter_message_events(_frames([data]), errors="yield"))
+
+
+def reduce_message(chunks: list[bytes], *, strict: bool = False) -> Message:
+    """``streamkit.reduce`` of a Messages stream (detected, as for any stream)."""
+    message = streamkit.reduce(chunks, strict=strict)
+    assert isinstance(message, Message)
+    return message
 
 
 def _fold(events: list[MessagesEvent], **options: Any) -> MessageReducer:
@@ -413,9 +434,8 @@ def test_divergence_block_index_is_checked() -> None:
         message = reduce_message([_sse(payloads)])
     assert [b.text for b in message.content] == ["b"]  # type: ignore[union-attr]
     with pytest.raises(StreamIntegrityError) as info:
-        reduce_message([_sse(payloads)], index_policy="raise")
+        _fold(_events(_sse(payloads)), index_policy="raise")
     assert info.value.index == 1
-    assert isinstance(info.value.partial, Message)
 
 
 def test_divergence_delta_for_a_block_never_started() -> None:
@@ -542,11 +562,11 @@ def test_verdict_by_stop_reason(reason: str, status: str) -> None:
 
 def test_error_as_first_event() -> None:
     with pytest.raises(APIStreamError) as info:
-        reduce_message([_sse([_ERROR])])
+        reduce_message([_sse([_ERROR])], strict=True)
     assert info.value.type == "overloaded_error"
     partial = info.value.partial
     assert isinstance(partial, Message) and partial.content == []
-    message = reduce_message([_sse([_ERROR])], errors="yield")
+    message = reduce_message([_sse([_ERROR])])
     assert message.verdict is not None
     assert message.verdict.status == "errored"
     assert message.verdict.error.type == "overloaded_error"
@@ -556,14 +576,17 @@ def test_error_mid_stream_keeps_the_fold_on_partial() -> None:
     payloads = _text_stream("Hel", "lo")
     payloads = [*payloads[:4], _ERROR, *payloads[4:]]
     with pytest.raises(APIStreamError) as info:
-        reduce_message([_sse(payloads)])
+        list(streamkit.iter_events(_sse(payloads)))
     assert info.value.index == 4
+    with pytest.raises(APIStreamError) as info:
+        reduce_message([_sse(payloads)], strict=True)
+    assert info.value.type == "overloaded_error"
     partial = info.value.partial
     assert isinstance(partial, Message)
     assert partial.id == "msg_1"
     assert partial.content[0].text == "Hello"  # type: ignore[union-attr]
-    assert partial.verdict is not None and partial.verdict.status == "truncated"
-    message = reduce_message([_sse(payloads)], errors="yield")
+    assert partial.verdict is not None and partial.verdict.status == "errored"
+    message = reduce_message([_sse(payloads)])
     assert message.verdict is not None and message.verdict.status == "errored"
     assert message.content[0].text == "Hello"  # type: ignore[union-attr]
 

@@ -4,18 +4,31 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
-from helpers import recording_paths
+from helpers import recording_params, recording_paths
 
-from streamkit import iter_events
+from streamkit import MessageReducer, iter_events
 from streamkit.events import ChatCompletionChunk, ResponseTextDeltaEvent
+from streamkit.events.messages import (
+    ContentBlockDeltaEvent,
+    InputJSONDelta,
+    TextDelta,
+    ThinkingDelta,
+)
+from streamkit.models.messages import TOOL_INPUT_BLOCKS, TextBlock
+from streamkit.models.messages import Usage as MessageUsage
 from streamkit.reducers._base import fold
 from streamkit.reducers._combinators import combine, filter_events, map_events, scan, tap
+from streamkit.reducers._partial_json import PartialJSON
 from streamkit.reducers._small import OutputText, Timing, ToolCalls, Usage
+from streamkit.testing import messages_events, messages_stream
 
 RESPONSES = recording_paths("responses")
 CHAT = recording_paths("chat")
+MESSAGES = recording_paths("messages")
 
 
 def sse(*payloads: dict) -> bytes:  # type: ignore[type-arg]
@@ -320,3 +333,125 @@ def test_tool_calls_partial_arguments_while_streaming() -> None:
         reducer.step(event)
     assert reducer.in_progress() == []
     assert reducer.result()[0].parsed == {"city": "Paris", "days": [1, 2]}
+
+
+# -- Anthropic Messages ----------------------------------------------------------------
+
+
+def _message(events: list[Any]) -> Any:
+    reducer = MessageReducer(index_policy="ignore")
+    for event in events:
+        reducer.step(event)
+    return reducer.finish()
+
+
+@pytest.mark.parametrize("path", recording_params(MESSAGES))
+def test_small_reducers_on_messages_recordings_agree_with_the_fold(path: Path) -> None:
+    events = list(iter_events(path, errors="yield"))
+    message = _message(events)
+    text = "".join(b.text for b in message.content if isinstance(b, TextBlock))
+    assert OutputText().feed(events) == text
+    assert Usage().feed(events) == message.usage
+    tools = ToolCalls(partial=True)
+    done = tools.feed(events)
+    stopped = {
+        e.index for e in events if type(e).__name__ == "ContentBlockStopEvent"
+    }  # blocks that completed
+    expected = [(i, b) for i, b in enumerate(message.content) if isinstance(b, TOOL_INPUT_BLOCKS)]
+    assert [(c.tool_index, c.name, c.call_id, c.parsed) for c in done] == [
+        (i, b.name, b.id, b.input)
+        for i, b in expected
+        if i in stopped  # type: ignore[attr-defined]
+    ]
+    assert all(c.parse_error is None for c in done)
+    assert [c.kind for c in done] == [
+        type(b).__struct_config__.tag for i, b in expected if i in stopped
+    ]
+    # A tool block cut by max_tokens is still streaming: shown best-effort.
+    assert [(p.tool_index, p.partial) for p in tools.in_progress()] == [
+        (i, b.input)
+        for i, b in expected
+        if i not in stopped  # type: ignore[attr-defined]
+    ]
+
+
+@pytest.mark.recordings
+def test_tool_use_without_input_parses_as_an_empty_object() -> None:
+    paths = [p for p in MESSAGES if "no-input" in p.name]
+    assert paths, "no recording of a tool use without input"
+    for path in paths:
+        [call] = ToolCalls().feed(iter_events(path))
+        assert call.arguments == "" and call.parsed == {} and call.parse_error is None
+        assert call.kind == "tool_use" and call.name
+
+
+def test_messages_tool_calls_stream_and_complete_on_block_stop() -> None:
+    events = messages_events(seed=2, text_words=0, tool_calls=3)
+    reducer = ToolCalls(partial=True)
+    sent: dict[int, str] = {}
+    for event in events:
+        reducer.step(event)
+        if isinstance(event, ContentBlockDeltaEvent) and isinstance(event.delta, InputJSONDelta):
+            sent[event.index] = sent.get(event.index, "") + event.delta.partial_json
+            (progress,) = reducer.in_progress()
+            reference = PartialJSON()
+            reference.feed(sent[event.index])
+            expected = reference.value() if sent[event.index] else {}
+            assert progress.tool_index == event.index and progress.partial == expected
+            assert progress.arguments == sent[event.index]
+    calls = reducer.result()
+    assert reducer.in_progress() == []
+    assert [c.tool_index for c in calls] == [0, 1, 2]
+    assert [c.parsed for c in calls] == [json.loads(sent[i]) for i in range(3)]
+    assert all(c.output_index is None and c.choice_index is None for c in calls)
+
+
+def test_messages_usage_replaces_cumulative_totals() -> None:
+    events = list(iter_events(messages_stream(seed=5, text_words=30)))
+    start = events[0].message.usage
+    reducer = Usage()
+    reducer.step(events[0])
+    first = reducer.result()
+    assert first == start and first is not start  # a copy: the event is left alone
+    body = next(e for e in events if type(e).__name__ == "MessageDeltaEvent")
+    for _ in range(3):  # the same cumulative totals again: nothing is added up
+        reducer.step(body)
+    result = reducer.result()
+    assert isinstance(result, MessageUsage)
+    assert result.output_tokens == body.usage.output_tokens
+    assert result.input_tokens == start.input_tokens
+    assert result.cache_read_input_tokens == start.cache_read_input_tokens
+    assert result.cache_creation == start.cache_creation  # kept from message_start
+    assert first.output_tokens == start.output_tokens  # a result never changes later
+
+
+def test_messages_usage_delta_without_start() -> None:
+    payloads = [
+        {
+            "type": "message_delta",
+            "delta": {"stop_reason": "end_turn"},
+            "usage": {"output_tokens": 7},
+        }
+    ]
+    body = b"".join(f"event: message_delta\ndata: {json.dumps(p)}\n\n".encode() for p in payloads)
+    result = Usage().feed(iter_events(body, "messages"))
+    assert result == MessageUsage(input_tokens=0, output_tokens=7)
+
+
+def test_messages_timing_counts_text_tool_and_thinking_deltas() -> None:
+    events = messages_events(seed=6, text_words=20, tool_calls=1, thinking=True)
+    tokens = [
+        e
+        for e in events
+        if isinstance(e, ContentBlockDeltaEvent)
+        and isinstance(e.delta, TextDelta | InputJSONDelta | ThinkingDelta)
+    ]
+    clock = iter(float(i) for i in range(len(events) + 1))
+    stats = Timing(clock=lambda: next(clock)).feed(events)
+    assert stats.events == len(events)
+    assert stats.token_deltas == len(tokens)  # the signature delta is not a token
+    first = events.index(tokens[0]) + 1
+    assert stats.time_to_first_token == first
+    assert stats.output_tokens == events[-2].usage.output_tokens  # type: ignore[union-attr]
+    span = events.index(tokens[-1]) - events.index(tokens[0])
+    assert stats.tokens_per_second == pytest.approx(stats.output_tokens / span)

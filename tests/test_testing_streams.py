@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import streamkit
-from streamkit import ChatCompletion, Done, Response, ResponseReducer
+from streamkit import ChatCompletion, Done, Message, MessageReducer, Response, ResponseReducer
 from streamkit.events import (
     ChatCompletionChunk,
     ResponseCompletedEvent,
@@ -35,12 +35,28 @@ from streamkit.events import (
     ResponseRefusalDeltaEvent,
     ResponseTextDeltaEvent,
 )
+from streamkit.events.messages import (
+    ContentBlockDeltaEvent,
+    ContentBlockStartEvent,
+    ContentBlockStopEvent,
+    InputJSONDelta,
+    MessageDeltaEvent,
+    MessageStartEvent,
+    MessageStopEvent,
+    PingEvent,
+    SignatureDelta,
+    TextDelta,
+    ThinkingDelta,
+)
+from streamkit.models.messages import TextBlock, ThinkingBlock, ToolUseBlock
 from streamkit.models.responses import FunctionToolCall, OutputMessage, ReasoningItem
 from streamkit.testing import (
     DEMO_STREAMS,
     chat_events,
     chat_stream,
     demo_stream,
+    messages_events,
+    messages_stream,
     responses_events,
     responses_stream,
 )
@@ -48,6 +64,7 @@ from streamkit.testing import (
 NAMES = sorted(DEMO_STREAMS)
 RESPONSES = [n for n in NAMES if n.startswith("responses-")]
 CHAT = [n for n in NAMES if n.startswith("chat-")]
+MESSAGES = [n for n in NAMES if n.startswith("messages-")]
 
 # Stream options, as generator keyword arguments, covering every feature.
 RESPONSES_OPTIONS = [
@@ -67,6 +84,14 @@ CHAT_OPTIONS = [
     {"text_words": 0, "tool_calls": 3, "preamble": True},
     {"refusal": True},
     {"usage": False},
+]
+MESSAGES_OPTIONS = [
+    {},
+    {"text_words": 400},
+    {"text_words": 0, "tool_calls": 1},
+    {"text_words": 0, "tool_calls": 3, "preamble": True},
+    {"thinking": True},
+    {"text_words": 20, "tool_calls": 2, "thinking": True},
 ]
 
 
@@ -98,6 +123,9 @@ def test_the_named_streams() -> None:
         "chat-text",
         "chat-tools",
         "chat-refusal",
+        "messages-text",
+        "messages-tools",
+        "messages-thinking",
     }
     assert all(description for description in DEMO_STREAMS.values())
     with pytest.raises(TypeError):
@@ -115,7 +143,8 @@ def test_every_named_stream_completes(name: str) -> None:
     data = demo_stream(name)
     result = streamkit.reduce(data, strict=True)
     assert result.verdict is not None and result.verdict.status == "completed"
-    assert isinstance(result, Response if name.startswith("responses-") else ChatCompletion)
+    kind = {"responses": Response, "chat": ChatCompletion, "messages": Message}
+    assert isinstance(result, kind[name.split("-")[0]])
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -136,6 +165,11 @@ def test_named_streams_show_what_their_name_says(name: str) -> None:
         assert bool(streamkit.OutputText().feed(events_of(demo_stream(name)))) == (
             not name.endswith("-refusal")
         )
+    elif isinstance(result, Message):
+        kinds = Counter(type(block).__name__ for block in result.content)
+        assert (kinds["ToolUseBlock"] >= 2) == name.endswith("-tools")
+        assert (kinds["ThinkingBlock"] == 1) == name.endswith("-thinking")
+        assert kinds["TextBlock"] == 1
     else:
         message = result.choices[0].message
         assert (len(message.tool_calls or []) >= 2) == name.endswith("-tools")
@@ -187,7 +221,9 @@ def test_same_bytes_in_a_fresh_interpreter() -> None:
     assert digests == {here}
 
 
-@pytest.mark.parametrize("make", [responses_stream, chat_stream], ids=["responses", "chat"])
+@pytest.mark.parametrize(
+    "make", [responses_stream, chat_stream, messages_stream], ids=["responses", "chat", "messages"]
+)
 def test_different_seeds_different_streams(make: Any) -> None:
     streams = {make(seed=seed) for seed in range(20)}
     assert len(streams) == 20
@@ -531,6 +567,121 @@ def test_any_chat_stream_completes(
     result: Any = streamkit.reduce(data, strict=True)
     assert result.verdict.ok and data.endswith(b"data: [DONE]\n\n")
     assert len(result.choices[0].message.tool_calls or []) == tool_calls
+
+
+# --------------------------------------------------------------------------- #
+# Anthropic Messages streams
+# --------------------------------------------------------------------------- #
+
+
+@pytest.mark.parametrize("options", MESSAGES_OPTIONS, ids=option_id)
+def test_messages_stream_is_the_encoder_output(options: dict[str, Any]) -> None:
+    data = messages_stream(seed=3, **options)
+    assert data == messages_stream(seed=3, **options)
+    assert data == b"".join(streamkit.encode_events(messages_events(seed=3, **options)))
+    # Every event is named, as Anthropic's server names them.
+    frames = list(streamkit.iter_frames(data))
+    assert [f.event for f in frames] == [json.loads(bytes(f.data))["type"] for f in frames]
+    assert events_of(data) == messages_events(seed=3, **options)
+
+
+@pytest.mark.parametrize("options", MESSAGES_OPTIONS, ids=option_id)
+def test_messages_stream_shape(options: dict[str, Any]) -> None:
+    events = messages_events(seed=8, **options)
+    assert isinstance(events[0], MessageStartEvent)
+    assert events[0].message.content == [] and events[0].message.stop_reason is None
+    assert isinstance(events[-2], MessageDeltaEvent) and isinstance(events[-1], MessageStopEvent)
+    assert [type(e) for e in events].count(PingEvent) == 1
+    # Blocks run one after the other: start, deltas of that index, stop.
+    open_index = None
+    started = []
+    for event in events[1:-2]:
+        if isinstance(event, ContentBlockStartEvent):
+            assert open_index is None
+            open_index = event.index
+            started.append(event.content_block)
+        elif isinstance(event, ContentBlockDeltaEvent):
+            assert event.index == open_index
+        elif isinstance(event, ContentBlockStopEvent):
+            assert event.index == open_index
+            open_index = None
+    kinds = [type(b) for b in started]
+    thinking = options.get("thinking", False)
+    assert (kinds[:1] == [ThinkingBlock]) == thinking
+    assert kinds.count(ToolUseBlock) == options.get("tool_calls", 0)
+    stop = events[-2].delta.stop_reason
+    assert stop == ("tool_use" if options.get("tool_calls") else "end_turn")
+
+
+@pytest.mark.parametrize("options", MESSAGES_OPTIONS, ids=option_id)
+def test_messages_reduce_to_what_the_deltas_carry(options: dict[str, Any]) -> None:
+    events = messages_events(seed=4, **options)
+    message = streamkit.reduce(messages_stream(seed=4, **options), strict=True)
+    assert isinstance(message, Message)
+    assert message == MessageReducer().feed(events)
+    texts: dict[int, str] = {}
+    inputs: dict[int, str] = {}
+    signatures: dict[int, str] = {}
+    for event in events:
+        if isinstance(event, ContentBlockDeltaEvent):
+            d = event.delta
+            if isinstance(d, TextDelta | ThinkingDelta):
+                texts[event.index] = texts.get(event.index, "") + (
+                    d.text if isinstance(d, TextDelta) else d.thinking
+                )
+            elif isinstance(d, InputJSONDelta):
+                inputs[event.index] = inputs.get(event.index, "") + d.partial_json
+            elif isinstance(d, SignatureDelta):
+                signatures[event.index] = d.signature
+    for index, block in enumerate(message.content):
+        if isinstance(block, TextBlock):
+            assert block.text == texts[index]
+        elif isinstance(block, ThinkingBlock):
+            assert block.thinking == texts[index] and block.signature == signatures[index]
+            assert len(block.thinking.split()) > 20
+        else:
+            assert isinstance(block, ToolUseBlock)
+            assert block.input == json.loads(inputs[index])
+            assert block.id.startswith("toolu_01") and len(block.id) == 30
+            # The input streams in several pieces, the first one empty.
+            pieces = [
+                e.delta.partial_json
+                for e in events
+                if isinstance(e, ContentBlockDeltaEvent) and e.index == index
+            ]
+            assert pieces[0] == "" and len(pieces) > 3
+    assert message.id.startswith("msg_01") and len(message.id) == 28
+    assert message.model == "claude-sonnet-4-5-20250929"
+
+
+def test_messages_usage_is_cumulative_with_cache_fields() -> None:
+    seen: set[str] = set()
+    for seed in range(40):
+        events = messages_events(seed=seed, text_words=40)
+        start = events[0]
+        last = events[-2]
+        assert isinstance(start, MessageStartEvent) and isinstance(last, MessageDeltaEvent)
+        first = start.message.usage
+        assert first.cache_creation is not msgspec.UNSET and first.cache_creation is not None
+        assert first.cache_creation.ephemeral_5m_input_tokens == first.cache_creation_input_tokens
+        final = streamkit.reduce(messages_stream(seed=seed, text_words=40)).usage
+        assert final.output_tokens == last.usage.output_tokens >= first.output_tokens  # type: ignore[union-attr]
+        assert final.input_tokens == first.input_tokens
+        assert final.cache_read_input_tokens == first.cache_read_input_tokens
+        if first.cache_read_input_tokens:
+            seen.add("read")
+        if first.cache_creation_input_tokens:
+            seen.add("write")
+    assert seen == {"read", "write"}  # both cache outcomes occur
+
+
+def test_messages_model_and_invalid_options() -> None:
+    message = streamkit.reduce(messages_stream(model="claude-opus-4-5-20251101"))
+    assert isinstance(message, Message) and message.model == "claude-opus-4-5-20251101"
+    with pytest.raises(ValueError, match="text_words"):
+        messages_stream(text_words=-1)
+    with pytest.raises(ValueError, match="tool_calls"):
+        messages_stream(tool_calls=-2)
 
 
 # --------------------------------------------------------------------------- #

@@ -10,11 +10,13 @@ import argparse
 import difflib
 import json
 import sys
+from types import SimpleNamespace
 from typing import IO, Any
 
 import msgspec
 
 from .._decode import Event
+from .._encode import _restore_unknown_blocks
 from .._errors import NotEventStreamError, StreamError
 from .._sse import SSEDecoder, SSEFrame
 from ..adapters import iter_events, iter_frames
@@ -27,7 +29,16 @@ from ..events import (
     UnknownEvent,
 )
 from ..events._type import class_type_name
+from ..events.messages import (
+    MESSAGE_EVENT_CLASSES,
+    MESSAGE_EVENT_TYPES,
+    ContentBlockDeltaEvent,
+    ContentBlockStartEvent,
+    TextDelta,
+    ThinkingDelta,
+)
 from ..events.responses import ResponseTextDeltaEvent, ResponseTextDoneEvent
+from ..models import Message, UnknownBlock
 from ._common import (
     EXIT_API_ERROR,
     EXIT_HINT,
@@ -53,6 +64,7 @@ from ._pipeline import (
     Outcome,
     error_text,
     event_type,
+    prompt_tokens,
     run,
     verdict_exit,
     verdict_text,
@@ -172,7 +184,8 @@ def add_events(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "--types",
         metavar="TYPE,...",
         help="print only these event types (comma-separated): Responses types such as "
-        "response.output_text.delta, or chat.completion.chunk, text_completion, error, [DONE]",
+        "response.output_text.delta, Messages types such as content_block_delta, or "
+        "chat.completion.chunk, text_completion, error, [DONE]",
     )
     add_api_option(parser)
     parser.set_defaults(run=_events)
@@ -180,12 +193,14 @@ def add_events(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 _DONE_LINE = b'{"type":"[DONE]"}\n'
 
-#: The names ``--types`` accepts: every Responses event type, then the other
-#: streams' (as ``streamkit.events.event_type`` names them; ``error`` is both).
+#: The names ``--types`` accepts: every Responses event type, every Messages
+#: event type, then the other streams' (as ``streamkit.events.event_type`` names
+#: them; ``error`` is in several).
 EVENT_TYPES: tuple[str, ...] = tuple(
     dict.fromkeys(
         [
             *sorted(RESPONSE_EVENT_TYPES),
+            *sorted(MESSAGE_EVENT_TYPES),
             *(
                 class_type_name(c)
                 for c in (ChatCompletionChunk, CompletionChunk, StreamErrorEvent, Done)
@@ -228,7 +243,22 @@ def _event_line(event: Event, encoder: msgspec.json.Encoder) -> bytes:
         return raw + b"\n"
     if isinstance(event, Done):
         return _DONE_LINE
+    if event.__class__ in _MESSAGE_CLASSES:
+        # Blocks and deltas of unknown kinds as the server sent them.
+        event = _restore_unknown_blocks(event)
     return encoder.encode(event) + b"\n"
+
+
+_MESSAGE_CLASSES = frozenset(MESSAGE_EVENT_CLASSES.values())
+
+
+def printable(result: Any) -> Any:
+    """A final object as the commands print it: a Messages content block of an
+    unknown kind as the JSON the server sent (not streamkit's stand-in)."""
+    if isinstance(result, Message) and any(isinstance(b, UnknownBlock) for b in result.content):
+        content = [b.raw if isinstance(b, UnknownBlock) else b for b in result.content]
+        return msgspec.structs.replace(result, content=content)
+    return result
 
 
 def _events(args: argparse.Namespace) -> int:
@@ -273,7 +303,8 @@ def add_reduce(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         sub,
         "reduce",
         "fold a stream into its final object and print it as JSON",
-        "Fold a stream into its final object (Response, ChatCompletion or Completion)\n"
+        "Fold a stream into its final object (Response, ChatCompletion, Completion or\n"
+        "Message)\n"
         "and print it as one line of JSON. The exit code tells how the stream ended;\n"
         "the object is printed in every case (after a stream error: the object reduced\n"
         "before it), with a note on stderr when the stream did not complete.",
@@ -327,7 +358,7 @@ def _reduce(args: argparse.Namespace) -> int:
     finally:
         chunks.close()
     if not isinstance(outcome.error, NotEventStreamError):  # else there is no object
-        write_bytes(msgspec.json.encode(outcome.result) + b"\n")
+        write_bytes(msgspec.json.encode(printable(outcome.result)) + b"\n")
         flush_stdout()
     return _report(outcome, verify=args.verify)
 
@@ -344,8 +375,9 @@ def add_text(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "text",
         "print the output text of a stream as it streams",
         "Print the output text as it streams: the Responses output_text deltas, the\n"
-        "content deltas of one Chat choice, or the text of one Completions choice,\n"
-        "followed by a newline. The exit code tells how the stream ended.\n"
+        "content deltas of one Chat choice, the text of one Completions choice, or the\n"
+        "Messages text deltas (a thinking block first under a '(thinking)' line, dimmed\n"
+        "on a terminal), followed by a newline. The exit code tells how the stream ended.\n"
         "With --live the events are replayed at --rate events per second (recordings\n"
         "carry no timestamps), each piece of text written and flushed as it comes.",
     )
@@ -399,17 +431,40 @@ class TextPrinter:
     """Writes the output text of a stream as its events arrive.
 
     Prints what ``streamkit.OutputText`` collects: Responses ``output_text`` deltas
-    (and, when a ``.done`` event carries more than its deltas did, the rest), or
-    the content of one Chat / Completions choice. With a ``Pacer`` every event
-    waits its turn and every write is flushed.
+    (and, when a ``.done`` event carries more than its deltas did, the rest), the
+    content of one Chat / Completions choice, or the Messages text blocks. A
+    Messages thinking block is shown too, set apart: a ``(thinking)`` line, its
+    text, then a blank line, all dimmed by ``style`` (as ``streamkit demo`` shows
+    a reasoning summary). With a ``Pacer`` every event waits its turn and every
+    write is flushed.
     """
 
-    __slots__ = ("_choice", "_last", "_out", "_pacer", "_printed", "choices", "wrote")
+    __slots__ = (
+        "_block",
+        "_choice",
+        "_last",
+        "_out",
+        "_pacer",
+        "_printed",
+        "_style",
+        "choices",
+        "wrote",
+    )
 
-    def __init__(self, out: IO[str], *, choice: int = 0, pacer: Pacer | None = None) -> None:
+    def __init__(
+        self,
+        out: IO[str],
+        *,
+        choice: int = 0,
+        pacer: Pacer | None = None,
+        style: Style | None = None,
+    ) -> None:
         self._out = out
         self._choice = choice
         self._pacer = pacer
+        self._style = style or Style(out)
+        # The kind of the Messages block written last ("text", "thinking").
+        self._block: str | None = None
         # (output_index, content_index) -> the pieces printed for that part.
         self._printed: dict[tuple[int, int], list[str]] = {}
         self._last = ""
@@ -445,13 +500,41 @@ class TextPrinter:
                 self.choices.add(completion.index)
                 if completion.index == self._choice and isinstance(completion.text, str):
                     self._write(completion.text)
+        elif isinstance(event, ContentBlockDeltaEvent):
+            delta = event.delta
+            if isinstance(delta, TextDelta):
+                self._enter("text")
+                self._write(delta.text)
+            elif isinstance(delta, ThinkingDelta):
+                self._enter("thinking")
+                self._write(delta.thinking, self._style.dim)
+        elif isinstance(event, ContentBlockStartEvent):
+            text = getattr(event.content_block, "text", None)  # text sent with the start
+            if isinstance(text, str) and text:
+                self._enter("text")
+                self._write(text)
 
-    def _write(self, text: str) -> None:
+    def _enter(self, kind: str) -> None:
+        """Set a thinking block apart from the text around it."""
+        if kind == self._block:
+            return
+        if self._block == "thinking":
+            self._write("\n" if self._last.endswith("\n") else "\n\n", mark=False)
+        elif kind == "thinking":
+            if self.wrote:
+                self._write("\n" if self._last.endswith("\n") else "\n\n", mark=False)
+            self._write(self._style.dim("(thinking)") + "\n", mark=False)
+        self._block = kind
+
+    def _write(self, text: str, paint: Any = None, *, mark: bool = True) -> None:
+        """Write ``text`` (``paint``: a ``Style`` method); ``mark=False`` for the
+        separators around a thinking block, which are not text of the stream."""
         if not text:
             return
-        self._out.write(text)
+        self._out.write(paint(text) if paint is not None else text)
         self._last = text
-        self.wrote = True
+        if mark:
+            self.wrote = True
         if self._pacer is not None:
             self._out.flush()
 
@@ -465,7 +548,9 @@ class TextPrinter:
 def _text(args: argparse.Namespace) -> int:
     source = open_input(args.file)
     out = sys.stdout
-    printer = TextPrinter(out, choice=args.choice, pacer=Pacer(args.rate) if args.live else None)
+    printer = TextPrinter(
+        out, choice=args.choice, pacer=Pacer(args.rate) if args.live else None, style=Style(out)
+    )
     chunks = source.chunks(progress=not is_tty(out), before_read=out.flush)
     try:
         outcome = run(chunks, args.api, on_event=printer)
@@ -482,10 +567,11 @@ def _check_choice(choice: int, api: str, seen: set[int]) -> None:
     have (it printed nothing): a Responses stream has one output, a Chat or
     Completions stream the choices its chunks carried. A stream without any
     choice (an error payload alone) has nothing to check against."""
-    if api == "responses":
+    if api in ("responses", "messages"):
         if choice != 0:
+            name = "Responses" if api == "responses" else "Messages"
             raise UsageError(
-                f"--choice {choice}: a Responses stream has only choice 0 "
+                f"--choice {choice}: a {name} stream has only choice 0 "
                 "(--choice picks among the choices of a Chat or Completions stream)"
             )
         return
@@ -519,8 +605,9 @@ def add_stats(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "stats",
         "summarize streams: API, events by type, bytes, verdict, usage, integrity",
         "Summarize each stream: its API, size, events (and events by type), verdict,\n"
-        "token usage and integrity findings (Responses: gaps, duplicates and\n"
-        "reorderings of sequence_number; Chat/Completions: impossible indices).\n"
+        "token usage (Messages: IN counts cache reads and writes, which --json lists)\n"
+        "and integrity findings (Responses: gaps, duplicates and reorderings of\n"
+        "sequence_number; Chat/Completions/Messages: impossible indices).\n"
         "Prints aligned tables (also when stdout is not a terminal; colour only on a\n"
         "terminal) or, with --json, one JSON array with an object per stream.\n"
         "Exits 0 when every stream was read, whatever the verdicts; 1 when a stream\n"
@@ -630,6 +717,13 @@ def _usage_of(record: dict[str, Any]) -> dict[str, int] | None:
     usage = record["usage"]
     if not isinstance(usage, dict):
         return None
+    if record["api"] == "messages":
+        # No total in a Messages usage, and the cached prompt tokens counted apart.
+        given = prompt_tokens(SimpleNamespace(**usage))
+        output = usage.get("output_tokens")
+        if not isinstance(output, int):
+            return None
+        return {"input": given, "output": output, "total": given + output}
     if "input_tokens" in usage:
         keys = ("input_tokens", "output_tokens", "total_tokens")
     else:

@@ -92,7 +92,7 @@ def add_api_option(parser: argparse.ArgumentParser) -> None:
     """The ``--api`` option shared by the commands that decode events."""
     parser.add_argument(
         "--api",
-        choices=("auto", "responses", "chat", "completions"),
+        choices=("auto", "responses", "chat", "completions", "messages"),
         default="auto",
         help="the stream's API (default: auto, detected from the first payload)",
     )

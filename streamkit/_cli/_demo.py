@@ -7,6 +7,7 @@ import sys
 import time
 from typing import IO, Any
 
+import msgspec
 from msgspec import UNSET
 
 from .. import reduce
@@ -19,12 +20,20 @@ from ..events import (
     ResponseRefusalDeltaEvent,
     ResponseTextDeltaEvent,
 )
-from ..models import ChatCompletion, Completion, Response
+from ..events.messages import (
+    ContentBlockDeltaEvent,
+    ContentBlockStartEvent,
+    InputJSONDelta,
+    TextDelta,
+    ThinkingDelta,
+)
+from ..models import ChatCompletion, Completion, Message, Response
+from ..models.messages import TOOL_INPUT_BLOCKS, block_type
 from ..models.responses import FunctionToolCall
 from ..testing import DEMO_STREAMS, demo_stream
 from ._commands import format_table
 from ._common import EXIT_EPILOG, Pacer, Style, is_tty
-from ._pipeline import Final, error_text, run, verdict_exit
+from ._pipeline import Final, error_text, prompt_tokens, run, verdict_exit
 
 __all__ = ["DEMO_STREAM", "FIRST_TOKEN_SECONDS", "TOKENS_PER_SECOND", "add_demo", "measure"]
 
@@ -86,10 +95,10 @@ def measure(
 
 
 class _Player:
-    """Prints what a stream shows a user as its events arrive: reasoning summary,
-    text, refusal and tool calls (Responses, or choice 0 of a Chat stream), each
-    in its own paragraph, every piece paced like a live token when ``pacer``
-    is given."""
+    """Prints what a stream shows a user as its events arrive: reasoning summary
+    (Messages: thinking), text, refusal and tool calls (Responses, Messages, or
+    choice 0 of a Chat stream), each in its own paragraph, every piece paced like
+    a live token when ``pacer`` is given."""
 
     def __init__(self, out: IO[str], style: Style, pacer: Pacer | None) -> None:
         self._out = out
@@ -122,6 +131,24 @@ class _Player:
             self._show(("call", event.output_index), event.delta, self._style.dim)
         elif isinstance(event, ChatCompletionChunk):
             self._chat(event)
+        elif isinstance(event, ContentBlockDeltaEvent):
+            self._message_delta(event)
+        elif isinstance(event, ContentBlockStartEvent) and isinstance(
+            event.content_block, TOOL_INPUT_BLOCKS
+        ):
+            name = getattr(event.content_block, "name", "")
+            self._start(("call", event.index), f"tool call: {name}(")
+
+    def _message_delta(self, event: ContentBlockDeltaEvent) -> None:
+        delta = event.delta
+        if isinstance(delta, TextDelta):
+            self._show(("text", event.index), delta.text)
+        elif isinstance(delta, ThinkingDelta):
+            key = ("thinking", event.index)
+            self._start(key, self._style.dim("(thinking)") + "\n")
+            self._show(key, delta.thinking, self._style.dim)
+        elif isinstance(delta, InputJSONDelta):
+            self._show(("call", event.index), delta.partial_json, self._style.dim)
 
     def _chat(self, chunk: ChatCompletionChunk) -> None:
         for choice in chunk.choices:
@@ -254,6 +281,11 @@ def _summary(result: Final, status: str, style: Style) -> list[tuple[str, str]]:
         items = [_item(item) for item in output]
         rows.append(("output", f"{len(items)} item{'s' if len(items) != 1 else ''}"))
         rows.extend((f"  [{i}]", text) for i, text in enumerate(items))
+    elif isinstance(result, Message):
+        rows.append(("stop reason", f"{result.stop_reason} (verdict: {shown})"))
+        blocks = [_block(block) for block in result.content]
+        rows.append(("content", f"{len(blocks)} block{'s' if len(blocks) != 1 else ''}"))
+        rows.extend((f"  [{i}]", text) for i, text in enumerate(blocks))
     else:
         rows.append(("verdict", shown))
         rows.extend(_choices(result))
@@ -273,20 +305,31 @@ def _usage(result: Final) -> str | None:
     usage = result.usage
     if usage is None or usage is UNSET:
         return None
-    if isinstance(result, Response):
+    if isinstance(result, Message):
+        # The input counts the cached prompt tokens too, as the other APIs' does.
+        given = prompt_tokens(usage)
+        numbers = [given, result.usage.output_tokens, given + result.usage.output_tokens]
+        cached = _number(result.usage.cache_read_input_tokens)
+        written = _number(result.usage.cache_creation_input_tokens)
+        details = result.usage.output_tokens_details
+        reasoning = _number(getattr(details, "thinking_tokens", None))
+    elif isinstance(result, Response):
         numbers = [usage.input_tokens, usage.output_tokens, usage.total_tokens]  # type: ignore[union-attr]
         cached = _number(usage.input_tokens_details.cached_tokens)  # type: ignore[union-attr]
         reasoning = _number(usage.output_tokens_details.reasoning_tokens)  # type: ignore[union-attr]
+        written = None
     else:
         numbers = [usage.prompt_tokens, usage.completion_tokens, usage.total_tokens]  # type: ignore[union-attr]
         prompt = getattr(usage, "prompt_tokens_details", None)
         completion = getattr(usage, "completion_tokens_details", None)
         cached = _number(getattr(prompt, "cached_tokens", None))
         reasoning = _number(getattr(completion, "reasoning_tokens", None))
+        written = None
     given, produced, total = numbers
     text = f"{given:,} input"
     if cached is not None:
-        text += f" ({cached:,} cached)"
+        text += f" ({cached:,} cached"
+        text += f", {written:,} written to the cache)" if written else ")"
     text += f" + {produced:,} output"
     if reasoning is not None:
         text += f" ({reasoning:,} reasoning)"
@@ -326,6 +369,19 @@ def _item(item: Any) -> str:
         if summary:
             shown += f", {_excerpt(summary[0].text, 40)!r}"
         return shown
+    return kind
+
+
+def _block(block: Any) -> str:
+    kind = block_type(block)
+    if kind == "text":
+        return f"text: {len(block.text):,} chars, {_excerpt(block.text)!r}"
+    if kind == "thinking":
+        signed = ", signed" if block.signature else ""
+        return f"thinking: {len(block.thinking):,} chars{signed}, {_excerpt(block.thinking, 40)!r}"
+    if isinstance(block, TOOL_INPUT_BLOCKS):
+        arguments = msgspec.json.encode(block.input).decode()  # type: ignore[attr-defined]
+        return f"{kind} {block.name}({_excerpt(arguments, 50)})"  # type: ignore[attr-defined]
     return kind
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import msgspec
 
-from .._decode import API, Event
+from .._decode import API, Event, EventDecoder
 from .._errors import StreamError
 from .._sse import SSEDecoder
 from ..adapters import iter_events
@@ -22,12 +22,14 @@ from ..events import (
 )
 from ..events._type import class_type_name as _class_name
 from ..events._type import event_type
+from ..events.messages import MessageErrorEvent
 from ..events.responses import ResponseErrorEvent, ResponseFailedEvent
-from ..models import ChatCompletion, Completion, Response
+from ..models import ChatCompletion, Completion, Message, Response
 from ..reducers import (
     ChatCompletionReducer,
     CompletionReducer,
     Divergence,
+    MessageReducer,
     Reducer,
     ResponseReducer,
 )
@@ -46,22 +48,23 @@ __all__ = [
     "error_text",
     "event_type",
     "run",
+    "prompt_tokens",
     "usage_numbers",
     "verdict_exit",
 ]
 
-Final = Response | ChatCompletion | Completion
+Final = Response | ChatCompletion | Completion | Message
 
 #: Events that carry a server error.
-ERROR_EVENTS = (ResponseErrorEvent, ResponseFailedEvent, StreamErrorEvent)
+ERROR_EVENTS = (ResponseErrorEvent, ResponseFailedEvent, StreamErrorEvent, MessageErrorEvent)
 
 
 @dataclass
 class Outcome:
     """What one pass over a stream found."""
 
-    #: ``responses``, ``chat`` or ``completions`` (``chat`` for a stream without events
-    #: when the API was not given, as ``streamkit.reduce`` decides).
+    #: ``responses``, ``chat``, ``completions`` or ``messages`` (``chat`` for a stream
+    #: without events when the API was not given, as ``streamkit.reduce`` decides).
     api: str
     #: The final object, or the object reduced before a stream error.
     result: Final
@@ -74,7 +77,8 @@ class Outcome:
     #: ``--verify`` findings (Responses only).
     divergences: list[Divergence] = field(default_factory=list)
     #: Integrity findings, as sentences: sequence_number gaps, duplicates and
-    #: reorderings (Responses); impossible or contradictory indices (Chat, Completions).
+    #: reorderings (Responses); impossible or contradictory indices (Chat,
+    #: Completions, Messages).
     integrity: list[str] = field(default_factory=list)
     #: The same Responses findings as data (``kind``, ``expected``, ``got``, ``index``).
     sequence_issues: list[dict[str, Any]] = field(default_factory=list)
@@ -98,6 +102,8 @@ def _reducer(api: API, verify: bool) -> Reducer[Any, Any]:
         return ResponseReducer(verify=verify, sequence_policy="ignore")
     if api == "chat":
         return ChatCompletionReducer(index_policy="ignore")
+    if api == "messages":
+        return MessageReducer(index_policy="ignore")
     return CompletionReducer(index_policy="ignore")
 
 
@@ -121,11 +127,12 @@ def run(
     reducer: Reducer[Any, Any] | None = None
     failure: StreamError | None = None
     detected: API = api
-    events = iter_events(chunks, api, errors="yield", decoder=sse)
+    dec = EventDecoder(api, errors="yield")
+    events = iter_events(chunks, decoder=sse, event_decoder=dec)
     try:
         for event in events:
             if reducer is None:
-                detected = _api_of(event, api)
+                detected = _api_of(event, api, dec.api)
                 reducer = _reducer(detected, verify)
             cls = type(event)
             if cls is UnknownEvent:
@@ -160,7 +167,7 @@ def run(
                 f"event #{issue.index}: sequence_number {issue.kind}: "
                 f"expected {issue.expected}, got {issue.got}"
             )
-    elif isinstance(reducer, ChatCompletionReducer | CompletionReducer):
+    elif isinstance(reducer, ChatCompletionReducer | CompletionReducer | MessageReducer):
         outcome.integrity = list(reducer.integrity_issues)
     return outcome
 
@@ -218,12 +225,29 @@ def error_text(err: Any) -> str:
 
 
 def usage_numbers(result: Final) -> dict[str, int] | None:
-    """Input, output and total tokens of a final object's usage (None without usage)."""
+    """Input, output and total tokens of a final object's usage (None without usage).
+
+    A Messages input counts the prompt tokens read from and written to the cache
+    too (the API counts them apart), as the other APIs' input counts do."""
     usage: Any = result.usage
     if usage is None or usage is msgspec.UNSET:
         return None
-    if isinstance(getattr(usage, "input_tokens", None), int):
+    if isinstance(result, Message):
+        given = prompt_tokens(usage)
+        counts = (given, usage.output_tokens, given + usage.output_tokens)
+    elif isinstance(getattr(usage, "input_tokens", None), int):
         counts = (usage.input_tokens, usage.output_tokens, usage.total_tokens)
     else:
         counts = (usage.prompt_tokens, usage.completion_tokens, usage.total_tokens)
     return dict(zip(("input", "output", "total"), counts, strict=True))
+
+
+def prompt_tokens(usage: Any) -> int:
+    """All the prompt tokens of a Messages usage: uncached input plus cache reads
+    and writes (each missing or null field counts 0)."""
+    total = 0
+    for name in ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens"):
+        value = getattr(usage, name, None)
+        if isinstance(value, int):
+            total += value
+    return total

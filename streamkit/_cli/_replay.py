@@ -40,14 +40,16 @@ def add_replay(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     """Register ``streamkit replay``."""
     parser = sub.add_parser(
         "replay",
-        help="serve recordings as a local OpenAI-compatible streaming endpoint",
+        help="serve recordings as a local OpenAI- and Anthropic-compatible streaming endpoint",
         description=(
             "Serve recorded streams over HTTP, as POST /v1/responses,\n"
-            "POST /v1/chat/completions and POST /v1/completions (plus\n"
+            "POST /v1/chat/completions, POST /v1/completions and (Anthropic Messages\n"
+            "recordings) POST /v1/messages, plus\n"
             "GET /v1/responses/{id}?stream=true&starting_after=N to resume, and\n"
-            "GET /v1/models), so an SDK's base_url can point at it in tests:\n\n"
+            "GET /v1/models, so an SDK's base_url can point at it in tests:\n\n"
             "  streamkit replay recording.sse --port 8000\n"
-            "  OpenAI(base_url='http://127.0.0.1:8000/v1', api_key='unused')\n\n"
+            "  OpenAI(base_url='http://127.0.0.1:8000/v1', api_key='unused')\n"
+            "  Anthropic(base_url='http://127.0.0.1:8000', api_key='unused')\n\n"
             'A request whose "model" (or x-streamkit-recording header) names a\n'
             "recording (its file name without .sse) gets that one; otherwise the\n"
             "recordings of the endpoint's API take turns. Requests with\n"

@@ -34,9 +34,10 @@ def _decoders(
     decoder: SSEDecoder | None,
     max_event_bytes: int,
     max_idle_lines: int | None,
+    events: EventDecoder | None = None,
 ) -> tuple[SSEDecoder, EventDecoder]:
     sse = decoder or SSEDecoder(max_event_bytes=max_event_bytes, max_idle_lines=max_idle_lines)
-    return sse, EventDecoder(api, strict=strict, types=types, errors=errors)
+    return sse, events or EventDecoder(api, strict=strict, types=types, errors=errors)
 
 
 # --------------------------------------------------------------------------- #
@@ -237,11 +238,12 @@ def iter_events(
     decoder: SSEDecoder | None = None,
     max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
     max_idle_lines: int | None = None,
+    event_decoder: EventDecoder | None = None,
 ) -> Iterator[Event]:
     """Yield the typed events of a byte source.
 
-    ``api`` is ``"responses"``, ``"chat"``, ``"completions"`` or ``"auto"``
-    (detected from the first payload). Unknown event types come through, in
+    ``api`` is ``"responses"``, ``"chat"``, ``"completions"``, ``"messages"``
+    or ``"auto"`` (detected from the first payload). Unknown event types come through, in
     order, as ``UnknownEvent``; ``[DONE]`` is yielded as ``Done`` and ends the
     stream. On an error every event before it is yielded first; an error about
     an event carries the stream ``offset`` where the event begins (right after
@@ -249,9 +251,13 @@ def iter_events(
     line that is an SSE field or comment: an HTML page, a JSON body, empty
     input) raises ``NotEventStreamError`` when it ends. See ``EventDecoder``
     for ``strict``, ``types`` and ``errors``, and ``SSEDecoder`` for the
-    limits.
+    limits. ``event_decoder``, when given, is the ``EventDecoder`` used
+    (instead of one made from ``api``, ``strict``, ``types`` and ``errors``):
+    its ``api`` tells the API it detected.
     """
-    sse, dec = _decoders(api, strict, types, errors, decoder, max_event_bytes, max_idle_lines)
+    sse, dec = _decoders(
+        api, strict, types, errors, decoder, max_event_bytes, max_idle_lines, event_decoder
+    )
     out: list[Event] = []
     feed, decode_into = sse.feed, dec.decode_into
     probe: _Probe | None = _Probe()
@@ -304,9 +310,12 @@ async def aiter_events(
     decoder: SSEDecoder | None = None,
     max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
     max_idle_lines: int | None = None,
+    event_decoder: EventDecoder | None = None,
 ) -> AsyncIterator[Event]:
     """Async twin of ``iter_events`` over any async (or sync) byte source."""
-    sse, dec = _decoders(api, strict, types, errors, decoder, max_event_bytes, max_idle_lines)
+    sse, dec = _decoders(
+        api, strict, types, errors, decoder, max_event_bytes, max_idle_lines, event_decoder
+    )
     out: list[Event] = []
     feed, decode_into = sse.feed, dec.decode_into
     probe: _Probe | None = _Probe()

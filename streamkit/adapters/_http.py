@@ -47,7 +47,10 @@ __all__ = [
 #: Bytes of a non-stream body kept on ``UnexpectedResponseError.body``.
 BODY_EXCERPT = 4096
 
-_TERMINAL = frozenset({"response.completed", "response.failed", "response.incomplete"})
+# The end events of a Responses and of a Messages stream.
+_TERMINAL = frozenset(
+    {"response.completed", "response.failed", "response.incomplete", "message_stop"}
+)
 # Statuses worth another attempt when a reconnection gets them.
 _TRANSIENT = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
 _BODY_HEADERS = ("content-type", "content-length", "transfer-encoding")
@@ -221,7 +224,7 @@ class _Session:
             rid = getattr(getattr(event, "response", None), "id", None)
             if isinstance(rid, str) and rid:
                 self.response_id = rid
-        if self.decoder.api == "responses":
+        if self.decoder.api in ("responses", "messages"):
             if kind in _TERMINAL:
                 self.complete = True
             elif kind == "error":
@@ -777,6 +780,7 @@ def reduce(
         max_idle_lines=max_idle_lines,
         **request_kwargs,
     ) as events:
+        driver.detected = lambda: events.api
         return driver.fold(events)
 
 
@@ -808,4 +812,5 @@ async def areduce(
         max_idle_lines=max_idle_lines,
         **request_kwargs,
     ) as events:
+        driver.detected = lambda: events.api
         return await driver.afold(events)

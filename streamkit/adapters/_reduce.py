@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator
 from typing import Any
 
-from .._decode import API, Event
+from .._decode import API, Event, EventDecoder
 from .._errors import (
     APIStreamError,
     IncompleteStreamError,
@@ -13,47 +13,59 @@ from .._errors import (
     TruncatedStreamError,
 )
 from .._sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder
-from ..events._common import Done, UnknownEvent
 from ..events.chat import ChatCompletionChunk
 from ..events.completions import CompletionChunk
+from ..events.messages import MESSAGE_EVENT_CLASSES
+from ..events.responses import RESPONSE_EVENT_CLASSES
 from ..models.chat import ChatCompletion
 from ..models.completions import Completion
+from ..models.messages import Message
 from ..models.responses import Response
 from ..reducers._base import Reducer
 from ..reducers._finished import Finished
 from ..reducers.chat import ChatCompletionReducer
 from ..reducers.completions import CompletionReducer
+from ..reducers.messages import MessageReducer
 from ..reducers.responses import ResponseReducer
 from ._events import aiter_events, iter_events
 from ._sources import AsyncByteSource, ByteSource
 
 __all__ = ["reduce", "areduce", "reducer_for", "iter_finished"]
 
-Final = Response | ChatCompletion | Completion
+Final = Response | ChatCompletion | Completion | Message
+
+# Event class -> the API whose streams it belongs to.
+_CLASS_API: dict[type[Any], API] = {
+    **dict.fromkeys(RESPONSE_EVENT_CLASSES.values(), "responses"),
+    **dict.fromkeys(MESSAGE_EVENT_CLASSES.values(), "messages"),
+    ChatCompletionChunk: "chat",
+    CompletionChunk: "completions",
+}
 
 
 def reducer_for(api: API, *, verify: bool = False) -> Reducer[Any, Any]:
-    """A fresh reducer of the final object of ``api``."""
+    """A fresh reducer of the final object of ``api`` (``verify``: Responses only)."""
     if api == "responses":
         return ResponseReducer(verify=verify)
     if api == "chat":
         return ChatCompletionReducer()
     if api == "completions":
         return CompletionReducer()
+    if api == "messages":
+        return MessageReducer()
     raise ValueError(f"no reducer for api={api!r}")
 
 
-def _api_of(event: Event, api: API) -> API:
+def _api_of(event: Event, api: API, detected: API = "auto") -> API:
+    """The API of a stream: ``api`` when given, else what the event decoder
+    detected (``detected``), else the API of the first event's class. A stream
+    whose first payloads decided nothing (``[DONE]`` or an ``{"error": ...}``
+    payload alone) is taken as Chat."""
     if api != "auto":
         return api
-    if isinstance(event, CompletionChunk):
-        return "completions"
-    if isinstance(event, ChatCompletionChunk | Done):
-        return "chat"
-    if isinstance(event, UnknownEvent):
-        return "responses"  # only Responses events carry a type that can be unknown
-    module = type(event).__module__
-    return "responses" if module.endswith(".responses") else "chat"
+    if detected != "auto":
+        return detected
+    return _CLASS_API.get(type(event), "chat")
 
 
 class _Driver:
@@ -66,17 +78,27 @@ class _Driver:
     raise ``NotEventStreamError`` for it, so no object is made up for it.
     """
 
-    __slots__ = ("api", "reducer", "sse", "strict", "verify")
+    __slots__ = ("api", "detected", "reducer", "sse", "strict", "verify")
 
-    def __init__(self, api: API, strict: bool, verify: bool, sse: SSEDecoder | None = None) -> None:
+    def __init__(
+        self,
+        api: API,
+        strict: bool,
+        verify: bool,
+        sse: SSEDecoder | None = None,
+        detected: Callable[[], API] | None = None,
+    ) -> None:
         self.api = api
         self.strict = strict
         self.verify = verify
         self.sse = sse
+        #: Reads the API the event decoder detected (when the caller has it).
+        self.detected = detected
         self.reducer: Reducer[Any, Any] | None = None
 
     def first(self, event: Event) -> Reducer[Any, Any]:
-        self.reducer = reducer_for(_api_of(event, self.api), verify=self.verify)
+        detected = self.detected() if self.detected is not None else "auto"
+        self.reducer = reducer_for(_api_of(event, self.api, detected), verify=self.verify)
         return self.reducer
 
     def finish(self) -> Final:
@@ -186,10 +208,11 @@ def reduce(
 ) -> Final:
     """Fold a whole stream into its final object.
 
-    Returns a ``Response`` (Responses API), ``ChatCompletion`` or ``Completion``
-    whose ``.verdict`` says how the stream ended (completed, incomplete,
-    failed, errored, truncated, unterminated). With ``strict=True`` anything
-    but completed raises (``TruncatedStreamError`` for truncated and
+    Returns a ``Response`` (Responses API), ``ChatCompletion``, ``Completion``
+    or ``Message`` (Anthropic Messages API) whose ``.verdict`` says how the
+    stream ended (completed, incomplete, failed, errored, truncated,
+    unterminated); ``api="auto"`` detects the API from the first payload.
+    With ``strict=True`` anything but completed raises (``TruncatedStreamError`` for truncated and
     unterminated, ``IncompleteStreamError`` or ``APIStreamError``), with the
     object so far on the error's ``partial``. A decoding error also carries
     ``partial``; every error says where it happened (``index``, and ``offset``:
@@ -199,8 +222,9 @@ def reduce(
     server's final object; see ``ResponseReducer.divergences``.
     """
     sse = decoder or SSEDecoder(max_event_bytes=max_event_bytes, max_idle_lines=max_idle_lines)
-    driver = _Driver(api, strict, verify, sse)
-    events: Iterator[Event] = iter_events(source, api, errors="yield", decoder=sse)
+    dec = EventDecoder(api, errors="yield")
+    driver = _Driver(api, strict, verify, sse, lambda: dec.api)
+    events: Iterator[Event] = iter_events(source, decoder=sse, event_decoder=dec)
     return driver.fold(events)
 
 
@@ -216,8 +240,9 @@ async def areduce(
 ) -> Final:
     """Async twin of ``reduce`` over any async (or sync) byte source."""
     sse = decoder or SSEDecoder(max_event_bytes=max_event_bytes, max_idle_lines=max_idle_lines)
-    driver = _Driver(api, strict, verify, sse)
-    events: AsyncIterator[Event] = aiter_events(source, api, errors="yield", decoder=sse)
+    dec = EventDecoder(api, errors="yield")
+    driver = _Driver(api, strict, verify, sse, lambda: dec.api)
+    events: AsyncIterator[Event] = aiter_events(source, decoder=sse, event_decoder=dec)
     return await driver.afold(events)
 
 
@@ -230,17 +255,18 @@ def iter_finished(
     max_idle_lines: int | None = None,
 ) -> Iterator[Finished]:
     """Yield high-level "just finished" events (text, refusal, tool call with
-    parsed arguments, item, reasoning summary) as the fold completes them —
-    each once, in stream order, never before its done or finish signal."""
-    driver = _Driver(api, False, False)
+    parsed arguments, item, reasoning summary, Messages thinking block) as the
+    fold completes them — each once, in stream order, never before its done or
+    finish signal."""
+    dec = EventDecoder(api, errors="yield")
+    driver = _Driver(api, False, False, detected=lambda: dec.api)
     take: Any = None
     for event in iter_events(
         source,
-        api,
-        errors="yield",
         decoder=decoder,
         max_event_bytes=max_event_bytes,
         max_idle_lines=max_idle_lines,
+        event_decoder=dec,
     ):
         if take is None:
             reducer = driver.first(event)

@@ -38,7 +38,7 @@ class StreamTee(Generic[R]):
         observer: a streamkit ``Reducer`` (each event goes to its ``step()``,
             ``close()`` calls its ``finish()``, whose value becomes ``result``),
             a callable taking each event, or None to only count events.
-        api: ``"responses"``, ``"chat"``, ``"completions"`` or ``"auto"``.
+        api: ``"responses"``, ``"chat"``, ``"completions"``, ``"messages"`` or ``"auto"``.
         errors: ``"record"`` (default): a ``StreamError`` while parsing or from
             the observer is kept in ``error``, and every later byte is
             ignored; ``"raise"``: ``feed()`` / ``close()`` raise it.

@@ -1,7 +1,8 @@
 """Typed stream events streamkit decodes.
 
 ``responses``: the OpenAI Responses API stream; ``chat``: Chat Completions chunks;
-``completions``: legacy Completions chunks; ``errors``: in-stream error payloads;
+``completions``: legacy Completions chunks; ``messages``: the Anthropic Messages
+API stream; ``errors``: in-stream error payloads;
 ``UnknownEvent`` and ``Done`` (the ``[DONE]`` sentinel) are shared.
 """
 
@@ -34,6 +35,37 @@ from .errors import (
     ErrorDetail,
     ErrorPayload,
     StreamErrorEvent,
+)
+
+# --- Anthropic Messages API ------------------------------------------------ #
+from .messages import (
+    BLOCK_DELTA_TYPES,
+    MESSAGE_EVENT_CLASSES,
+    MESSAGE_EVENT_DECODER,
+    MESSAGE_EVENT_TYPES,
+    UNKNOWN_DELTA_TAG,
+    BlockDelta,
+    CitationsDelta,
+    CompactionDelta,
+    ContentBlockDeltaEvent,
+    ContentBlockStartEvent,
+    ContentBlockStopEvent,
+    InputJSONDelta,
+    MessageDeltaBody,
+    MessageDeltaEvent,
+    MessageDeltaUsage,
+    MessageErrorDetail,
+    MessageErrorEvent,
+    MessagesEvent,
+    MessageStartEvent,
+    MessageStopEvent,
+    MessageStreamEvent,
+    PingEvent,
+    SignatureDelta,
+    TextDelta,
+    ThinkingDelta,
+    UnknownDelta,
+    decode_message_event_tolerant,
 )
 
 # --- Responses API -------------------------------------------------------- #
@@ -205,4 +237,32 @@ __all__ = [
     "StreamErrorEvent",
     "Done",
     "UnknownEvent",
+    # Anthropic Messages API
+    "TextDelta",
+    "InputJSONDelta",
+    "CitationsDelta",
+    "ThinkingDelta",
+    "SignatureDelta",
+    "CompactionDelta",
+    "UnknownDelta",
+    "BlockDelta",
+    "BLOCK_DELTA_TYPES",
+    "UNKNOWN_DELTA_TAG",
+    "MessageDeltaBody",
+    "MessageDeltaUsage",
+    "MessageErrorDetail",
+    "MessageStartEvent",
+    "ContentBlockStartEvent",
+    "ContentBlockDeltaEvent",
+    "ContentBlockStopEvent",
+    "MessageDeltaEvent",
+    "MessageStopEvent",
+    "PingEvent",
+    "MessageErrorEvent",
+    "MessageStreamEvent",
+    "MessagesEvent",
+    "MESSAGE_EVENT_DECODER",
+    "MESSAGE_EVENT_CLASSES",
+    "MESSAGE_EVENT_TYPES",
+    "decode_message_event_tolerant",
 ]

@@ -14,28 +14,19 @@ Decoding is a single tagged-union decode::
 and only when that raises ``msgspec.ValidationError`` should a caller try
 :func:`decode_message_event_tolerant`, which survives content blocks and deltas
 of unknown kinds (kept raw as ``UnknownBlock`` / ``UnknownDelta``) and tells
-unknown event types apart from malformed known ones. :class:`MessagesEventDecoder`
-drives both over SSE frames with the same contract as ``EventDecoder``.
+unknown event types apart from malformed known ones. ``streamkit.EventDecoder``
+(``api="messages"``, or detected with ``api="auto"``) drives both over SSE
+frames, as it does for the other APIs.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
-from typing import Any, Literal, TypeAlias, get_args
+from typing import Any, TypeAlias, get_args
 
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from .._errors import (
-    APIMismatchError,
-    APIStreamError,
-    EventDecodeError,
-    UnexpectedEventError,
-    UnknownEventError,
-    excerpt,
-)
-from .._sse import SSEFrame
 from ..models._base import Model
 from ..models.messages import (
     CONTENT_BLOCK_TYPES,
@@ -81,8 +72,6 @@ __all__ = [
     "MESSAGE_EVENT_CLASSES",
     "MESSAGE_EVENT_TYPES",
     "decode_message_event_tolerant",
-    "MessagesEventDecoder",
-    "iter_message_events",
 ]
 
 
@@ -358,177 +347,3 @@ def decode_message_event_tolerant(data: bytes | memoryview) -> MessageStreamEven
             else:
                 raise
     raise msgspec.ValidationError(f"event {kind!r} keeps failing to convert")
-
-
-# --------------------------------------------------------------------------- #
-# Frames -> events
-# --------------------------------------------------------------------------- #
-
-_DONE = b"[DONE]"
-_CHUNK_OBJECTS = ("chat.completion.chunk", "text_completion")
-
-
-class MessagesEventDecoder:
-    """Sans-IO decoder of SSE frames into typed Messages events.
-
-    The same contract as ``streamkit.EventDecoder`` for one API:
-
-    Args:
-        strict: raise ``UnknownEventError`` for an event type streamkit does not
-            know (instead of passing it through as ``UnknownEvent``), and
-            ``UnexpectedEventError`` for frames after a ``[DONE]`` sentinel
-            (which some proxies add; Anthropic sends none).
-        errors: ``"raise"`` (default) raises ``APIStreamError`` for an ``error``
-            event (``type`` is the error's type, ``event`` the typed event);
-            ``"yield"`` returns it as a ``MessageErrorEvent`` instead.
-
-    Every error carries the frame's ``index``, its event type and an excerpt.
-    ``decode_into(frames, out)`` appends the events of a batch of frames to
-    ``out``; if it raises, ``out`` already holds every event before the error.
-    """
-
-    __slots__ = ("_at", "_errors", "_strict", "done", "index")
-
-    def __init__(
-        self, *, strict: bool = False, errors: Literal["raise", "yield"] = "raise"
-    ) -> None:
-        if errors not in ("raise", "yield"):
-            raise ValueError(f"errors must be 'raise' or 'yield', not {errors!r}")
-        self._strict = strict
-        self._errors = errors
-        #: True once a ``[DONE]`` sentinel was seen.
-        self.done = False
-        #: Number of frames consumed (the next frame's index in the stream).
-        self.index = 0
-        self._at = 0
-
-    def decode(self, frame: SSEFrame) -> MessagesEvent | None:
-        """The event of one frame, or None when it yields none (after ``[DONE]``)."""
-        out: list[MessagesEvent] = []
-        self.decode_into((frame,), out)
-        return out[0] if out else None
-
-    def decode_into(self, frames: Sequence[SSEFrame], out: list[MessagesEvent]) -> None:
-        """Append the events of ``frames`` to ``out``, in order."""
-        decode = MESSAGE_EVENT_DECODER.decode
-        append = out.append
-        for frame in frames:
-            if self.done:
-                self._after_done(frame)
-                self.index += 1
-                continue
-            try:
-                event: MessagesEvent = decode(frame.data)
-            except msgspec.MsgspecError:
-                self._at = self.index
-                slow = self._slow(frame)
-                self.index += 1
-                if slow is not None:
-                    append(slow)
-                continue
-            if event.__class__ is MessageErrorEvent:
-                self._at = self.index
-                event = self._server_error(event, frame)
-            self.index += 1
-            append(event)
-
-    def _slow(self, frame: SSEFrame) -> MessagesEvent | None:
-        data = frame.data
-        if data == _DONE:
-            self.done = True
-            return Done()
-        try:
-            event = decode_message_event_tolerant(data)
-        except msgspec.ValidationError as exc:
-            raise self._bad(frame, f"payload does not match its event type: {exc}") from None
-        except msgspec.DecodeError as exc:
-            raise self._bad(frame, f"invalid JSON: {exc}") from None
-        if event is not None:
-            if event.__class__ is MessageErrorEvent:
-                return self._server_error(event, frame)
-            return event
-        obj = msgspec.json.decode(data)
-        if isinstance(obj, dict):
-            if "choices" in obj or obj.get("object") in _CHUNK_OBJECTS:
-                raise self._mismatch(frame, "chat" if _is_chat(obj) else "completions")
-            kind = obj.get("type")
-            if isinstance(kind, str):
-                if kind.startswith("response."):
-                    raise self._mismatch(frame, "responses")
-                return self._unknown(frame, kind)
-        raise self._bad(frame, "payload has no `type`: not a Messages API event")
-
-    def _after_done(self, frame: SSEFrame) -> None:
-        if self._strict:
-            raise UnexpectedEventError(
-                "frame after [DONE]",
-                index=self.index,
-                event_type=frame.event,
-                excerpt=excerpt(frame.data),
-            )
-
-    def _unknown(self, frame: SSEFrame, kind: str) -> MessagesEvent:
-        if self._strict:
-            raise UnknownEventError(
-                f"unknown event type {kind!r} (strict mode)",
-                index=self._at,
-                event_type=kind,
-                excerpt=excerpt(frame.data),
-            )
-        return UnknownEvent(type=kind, raw=bytes(frame.data))
-
-    def _server_error(self, event: Any, frame: SSEFrame) -> MessagesEvent:
-        if self._errors == "yield":
-            return event  # type: ignore[no-any-return]
-        raise APIStreamError(
-            event.error.message,
-            type=event.error.type,
-            event=event,
-            index=self._at,
-            event_type="error",
-            excerpt=excerpt(frame.data),
-        )
-
-    def _bad(self, frame: SSEFrame, message: str) -> EventDecodeError:
-        return EventDecodeError(
-            message, index=self._at, event_type=frame.event, excerpt=excerpt(frame.data)
-        )
-
-    def _mismatch(self, frame: SSEFrame, actual: str) -> APIMismatchError:
-        return APIMismatchError(
-            f"this looks like a {actual} stream, parsed as api='messages'; "
-            f"pass api={actual!r} or api='auto'",
-            index=self._at,
-            event_type=frame.event,
-            excerpt=excerpt(frame.data),
-        )
-
-
-def _is_chat(obj: dict[str, Any]) -> bool:
-    if obj.get("object") == "chat.completion.chunk":
-        return True
-    choices = obj.get("choices")
-    return bool(
-        isinstance(choices, list)
-        and choices
-        and isinstance(choices[0], dict)
-        and "delta" in choices[0]
-    )
-
-
-def iter_message_events(
-    frames: Iterable[SSEFrame],
-    *,
-    strict: bool = False,
-    errors: Literal["raise", "yield"] = "raise",
-) -> Iterator[MessagesEvent]:
-    """Yield the typed Messages events of SSE frames (see :class:`MessagesEventDecoder`).
-
-    On an error, every event before it has been yielded.
-    """
-    decoder = MessagesEventDecoder(strict=strict, errors=errors)
-    out: list[MessagesEvent] = []
-    for frame in frames:
-        decoder.decode_into((frame,), out)
-        yield from out
-        out.clear()

@@ -1,10 +1,10 @@
 """Reducers: fold typed events into final objects and summaries.
 
 The final-object reducers (``ResponseReducer``, ``ChatCompletionReducer``,
-``CompletionReducer``), small reducers (``OutputText``, ``ToolCalls``,
-``Usage``, ``Timing``), combinators (``combine``, ``filter_events``,
-``map_events``, ``tap``, ``scan``), ``fold`` for plain functions, and
-``PartialJSON`` for reading streaming tool arguments.
+``CompletionReducer``, ``MessageReducer`` for Anthropic Messages), small
+reducers (``OutputText``, ``ToolCalls``, ``Usage``, ``Timing``), combinators
+(``combine``, ``filter_events``, ``map_events``, ``tap``, ``scan``), ``fold``
+for plain functions, and ``PartialJSON`` for reading streaming tool arguments.
 """
 
 from ._base import Reducer, StatefulReducer, fold
@@ -15,13 +15,20 @@ from ._finished import (
     ReasoningSummaryDone,
     RefusalDone,
     TextDone,
+    ThinkingDone,
     ToolCallDone,
 )
-from ._integrity import IndexPolicy, StreamIntegrityError, StreamIntegrityWarning
+from ._integrity import (
+    IndexPolicy,
+    IntegrityPolicy,
+    StreamIntegrityError,
+    StreamIntegrityWarning,
+)
 from ._partial_json import PartialJSON
 from ._small import OutputText, Timing, TimingStats, ToolCallProgress, ToolCalls, Usage
 from .chat import ChatCompletionReducer
 from .completions import CompletionReducer
+from .messages import MessageReducer, MessageReducerState, merge_usage
 from .responses import Divergence, ResponseReducer, SequenceIntegrityError, SequenceIssue
 
 __all__ = [
@@ -31,7 +38,10 @@ __all__ = [
     "Divergence",
     "Finished",
     "IndexPolicy",
+    "IntegrityPolicy",
     "ItemDone",
+    "MessageReducer",
+    "MessageReducerState",
     "Named",
     "OutputText",
     "PartialJSON",
@@ -45,6 +55,7 @@ __all__ = [
     "StreamIntegrityError",
     "StreamIntegrityWarning",
     "TextDone",
+    "ThinkingDone",
     "Timing",
     "TimingStats",
     "ToolCallDone",
@@ -55,6 +66,7 @@ __all__ = [
     "filter_events",
     "fold",
     "map_events",
+    "merge_usage",
     "scan",
     "tap",
 ]

@@ -3,8 +3,8 @@
 Reducers report them as each piece of output completes, so consumers can act
 on a whole tool call or text part without tracking deltas themselves. They
 carry enough position (``output_index`` for Responses, ``choice_index`` for
-Chat, ``content_index`` / ``summary_index`` / ``tool_index``) to be right with
-n > 1 choices and parallel tool calls.
+Chat, ``content_index`` / ``summary_index`` / ``tool_index``; the content block
+index for Messages) to be right with n > 1 choices and parallel tool calls.
 """
 
 from __future__ import annotations
@@ -20,11 +20,13 @@ __all__ = [
     "ToolCallDone",
     "ItemDone",
     "ReasoningSummaryDone",
+    "ThinkingDone",
 ]
 
 
 class TextDone(msgspec.Struct, kw_only=True, frozen=True):
-    """A text part (Responses ``output_text``) or a choice's content (Chat) is complete."""
+    """A text part (Responses ``output_text``), a choice's content (Chat) or a
+    text block (Messages: ``content_index`` is the block index) is complete."""
 
     text: str
     output_index: int | None = None
@@ -75,4 +77,13 @@ class ReasoningSummaryDone(msgspec.Struct, kw_only=True, frozen=True):
     summary_index: int
 
 
-Finished = TextDone | RefusalDone | ToolCallDone | ItemDone | ReasoningSummaryDone
+class ThinkingDone(msgspec.Struct, kw_only=True, frozen=True):
+    """A Messages thinking block is complete: its text and its signature
+    (``content_index`` is the block index)."""
+
+    thinking: str
+    signature: str
+    content_index: int
+
+
+Finished = TextDone | RefusalDone | ToolCallDone | ItemDone | ReasoningSummaryDone | ThinkingDone

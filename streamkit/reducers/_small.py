@@ -1,10 +1,10 @@
 """Small reducers for the questions asked most: the text, the tool calls, the
-usage and the timing of a stream. Each works on Responses, Chat Completions and
-Completions events alike, and is much cheaper than folding the whole object."""
+usage and the timing of a stream. Each works on Responses, Chat Completions,
+Completions and Anthropic Messages events alike, and is much cheaper than
+folding the whole object."""
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from typing import Any
@@ -13,6 +13,16 @@ import msgspec
 
 from ..events.chat import ChatCompletionChunk
 from ..events.completions import CompletionChunk
+from ..events.messages import (
+    ContentBlockDeltaEvent,
+    ContentBlockStartEvent,
+    ContentBlockStopEvent,
+    InputJSONDelta,
+    MessageDeltaEvent,
+    MessageStartEvent,
+    TextDelta,
+    ThinkingDelta,
+)
 from ..events.responses import (
     ResponseCompletedEvent,
     ResponseCustomToolCallInputDeltaEvent,
@@ -32,20 +42,28 @@ from ..events.responses import (
     ResponseTextDoneEvent,
 )
 from ..models.chat import CompletionUsage
+from ..models.messages import TOOL_INPUT_BLOCKS, TextBlock, block_type
+from ..models.messages import Usage as MessageUsage
 from ..models.responses import CustomToolCall, FunctionToolCall, MCPToolCall, ResponseUsage
+from ._arguments import parse_arguments
 from ._base import Reducer
 from ._finished import ToolCallDone
 from ._partial_json import PartialJSON
+from .messages import merge_usage
 
 __all__ = ["OutputText", "ToolCallProgress", "ToolCalls", "Usage", "Timing", "TimingStats"]
 
 _UNSET = msgspec.UNSET
+_NO_INPUT = object()
+# Position keys of ToolCalls: (API, index, tool).
+_RESPONSES, _CHAT, _MESSAGES = 0, 1, 2
 
 
 class OutputText(Reducer[Any, str]):
     """The output text: Responses ``output_text`` parts in order (a ``.done``
-    event's full text wins over its deltas), or one Chat / Completions choice's
-    content (``choice``, default 0)."""
+    event's full text wins over its deltas), one Chat / Completions choice's
+    content (``choice``, default 0), or the Messages text blocks in index
+    order (thinking is not output text)."""
 
     __slots__ = ("_cache", "_choice", "_parts")
 
@@ -66,6 +84,21 @@ class OutputText(Reducer[Any, str]):
                 pieces.append(event.delta)
         elif cls is ResponseTextDoneEvent:
             self._parts[(event.output_index, event.content_index)] = [event.text]
+        elif cls is ContentBlockDeltaEvent:
+            delta = event.delta
+            if delta.__class__ is not TextDelta:
+                return
+            pieces = self._parts.get((event.index, 0))
+            if pieces is None:
+                self._parts[(event.index, 0)] = [delta.text]
+            else:
+                pieces.append(delta.text)
+        elif cls is ContentBlockStartEvent:
+            block = event.content_block
+            if block.__class__ is not TextBlock:
+                return
+            # A text block's start is empty on the wire; keep its place in the order.
+            self._parts.setdefault((event.index, 0), [block.text] if block.text else [])
         elif cls is ChatCompletionChunk or cls is CompletionChunk:
             for choice in event.choices:
                 if choice.index != self._choice:
@@ -92,7 +125,7 @@ def _delta_content(choice: Any) -> str | None:
 
 
 class _Call:
-    __slots__ = ("call_id", "done", "kind", "name", "partial", "pieces", "position")
+    __slots__ = ("call_id", "done", "empty", "kind", "name", "partial", "pieces", "position")
 
     def __init__(self, position: tuple[int, int, int], kind: str, partial: bool) -> None:
         self.position = position
@@ -102,6 +135,8 @@ class _Call:
         self.pieces: list[str] = []
         self.done = False
         self.partial = PartialJSON() if partial else None
+        # A Messages tool block's start ``input``: its value when no JSON streams.
+        self.empty: Any = _NO_INPUT
 
     def add(self, piece: str) -> None:
         self.pieces.append(piece)
@@ -154,10 +189,16 @@ class ToolCalls(Reducer[Any, list[ToolCallDone]]):
     """The completed tool calls, with their JSON arguments parsed.
 
     A call counts as completed on its done signal: the arguments ``.done`` event
-    or ``output_item.done`` (Responses), the choice's ``finish_reason`` (Chat).
-    Calls still streaming are not reported. Custom tool input is free text, so
-    ``parsed`` stays None for it. Invalid JSON arguments are kept with
-    ``parse_error`` set, never raised.
+    or ``output_item.done`` (Responses), the choice's ``finish_reason`` (Chat),
+    ``content_block_stop`` (Messages). Calls still streaming are not reported.
+    Custom tool input is free text, so ``parsed`` stays None for it. Invalid
+    JSON arguments are kept with ``parse_error`` set, never raised.
+
+    Messages: every tool use block counts (``tool_use``, and the
+    ``server_tool_use`` / ``mcp_tool_use`` blocks the server runs itself;
+    ``kind`` is the block type, ``tool_index`` the block index); ``arguments``
+    is the ``input_json_delta`` text, and a block that streamed none (or only
+    empty pieces) is parsed as the input its start carried, ``{}``.
     """
 
     __slots__ = ("_by_output", "_calls", "_partial")
@@ -173,12 +214,16 @@ class ToolCalls(Reducer[Any, list[ToolCallDone]]):
         if cls in _ARG_DELTAS:
             call = self._by_output.get(event.output_index)
             if call is None:
-                call = self._open((0, event.output_index, 0), "function", event.output_index)
+                call = self._open(
+                    (_RESPONSES, event.output_index, 0), "function", event.output_index
+                )
             call.add(event.delta)
         elif cls in _ARG_DONES:
             call = self._by_output.get(event.output_index)
             if call is None:
-                call = self._open((0, event.output_index, 0), "function", event.output_index)
+                call = self._open(
+                    (_RESPONSES, event.output_index, 0), "function", event.output_index
+                )
             call.replace(getattr(event, _ARG_DONES[cls]))
             if isinstance(event, ResponseFunctionCallArgumentsDoneEvent) and event.name:
                 call.name = str(event.name)
@@ -190,7 +235,7 @@ class ToolCalls(Reducer[Any, list[ToolCallDone]]):
                 return
             call = self._by_output.get(event.output_index)
             if call is None:
-                call = self._open((0, event.output_index, 0), spec[0], event.output_index)
+                call = self._open((_RESPONSES, event.output_index, 0), spec[0], event.output_index)
             call.kind = spec[0]
             call.name = item.name
             call.call_id = getattr(item, "call_id", None) or getattr(item, "id", None)
@@ -205,8 +250,27 @@ class ToolCalls(Reducer[Any, list[ToolCallDone]]):
                     self._chat_delta(choice.index, delta)
                 if choice.finish_reason:
                     for (api, index, _), call in self._calls.items():
-                        if api == 1 and index == choice.index:
+                        if api == _CHAT and index == choice.index:
                             call.done = True
+        elif cls is ContentBlockDeltaEvent:
+            delta = event.delta
+            if delta.__class__ is InputJSONDelta:
+                call = self._calls.get((_MESSAGES, 0, event.index))
+                if call is not None and not call.done:
+                    call.add(delta.partial_json)
+        elif cls is ContentBlockStartEvent:
+            block = event.content_block
+            if isinstance(block, TOOL_INPUT_BLOCKS):
+                key = (_MESSAGES, 0, event.index)
+                if key not in self._calls:
+                    call = self._open(key, block_type(event.content_block), None)
+                    call.name = block.name  # type: ignore[attr-defined]
+                    call.call_id = block.id  # type: ignore[attr-defined]
+                    call.empty = block.input  # type: ignore[attr-defined]
+        elif cls is ContentBlockStopEvent:
+            call = self._calls.get((_MESSAGES, 0, event.index))
+            if call is not None:
+                call.done = True
 
     def _open(self, position: tuple[int, int, int], kind: str, output: int | None) -> _Call:
         call = _Call(position, kind, self._partial)
@@ -219,7 +283,7 @@ class ToolCalls(Reducer[Any, list[ToolCallDone]]):
         tool_calls = delta.tool_calls
         if tool_calls is not _UNSET and tool_calls:
             for tool in tool_calls:
-                key = (1, choice, tool.index)
+                key = (_CHAT, choice, tool.index)
                 call = self._calls.get(key) or self._open(key, "function", None)
                 if tool.id and call.call_id is None:
                     call.call_id = tool.id
@@ -231,7 +295,7 @@ class ToolCalls(Reducer[Any, list[ToolCallDone]]):
                         call.add(function.arguments)
         legacy = delta.function_call
         if legacy is not _UNSET and legacy is not None:
-            key = (1, choice, -1)
+            key = (_CHAT, choice, -1)
             call = self._calls.get(key) or self._open(key, "function_call", None)
             if legacy.name and not call.name:
                 call.name = legacy.name
@@ -245,16 +309,20 @@ class ToolCalls(Reducer[Any, list[ToolCallDone]]):
         for (api, index, tool), call in sorted(self._calls.items()):
             if call.done:
                 continue
+            partial = None
+            if call.partial is not None:
+                streamed = any(call.pieces) or call.empty is _NO_INPUT
+                partial = call.partial.value() if streamed else call.empty
             out.append(
                 ToolCallProgress(
                     name=call.name,
                     arguments="".join(call.pieces),
-                    partial=call.partial.value() if call.partial is not None else None,
+                    partial=partial,
                     call_id=call.call_id,
                     kind=call.kind,
-                    output_index=index if api == 0 else None,
-                    choice_index=index if api == 1 else None,
-                    tool_index=tool if api == 1 and tool >= 0 else None,
+                    output_index=index if api == _RESPONSES else None,
+                    choice_index=index if api == _CHAT else None,
+                    tool_index=tool if api != _RESPONSES and tool >= 0 else None,
                 )
             )
         return out
@@ -265,7 +333,12 @@ class ToolCalls(Reducer[Any, list[ToolCallDone]]):
             if not call.done:
                 continue
             arguments = "".join(call.pieces)
-            parsed, error = (None, None) if call.kind == "custom_tool_call" else _parse(arguments)
+            if call.kind == "custom_tool_call":
+                parsed, error = None, None
+            elif not arguments and call.empty is not _NO_INPUT:
+                parsed, error = call.empty, None  # no input streamed: the start's stands
+            else:
+                parsed, error = parse_arguments(arguments)
             out.append(
                 ToolCallDone(
                     name=call.name,
@@ -274,31 +347,26 @@ class ToolCalls(Reducer[Any, list[ToolCallDone]]):
                     parse_error=error,
                     call_id=call.call_id,
                     kind=call.kind,
-                    output_index=index if api == 0 else None,
-                    choice_index=index if api == 1 else None,
-                    tool_index=tool if api == 1 and tool >= 0 else None,
+                    output_index=index if api == _RESPONSES else None,
+                    choice_index=index if api == _CHAT else None,
+                    tool_index=tool if api != _RESPONSES and tool >= 0 else None,
                 )
             )
         return out
 
 
-def _parse(arguments: str) -> tuple[Any, str | None]:
-    try:
-        return json.loads(arguments), None
-    except ValueError as exc:
-        return None, str(exc)
-
-
-class Usage(Reducer[Any, "ResponseUsage | CompletionUsage | None"]):
+class Usage(Reducer[Any, "ResponseUsage | CompletionUsage | MessageUsage | None"]):
     """The token usage the server reported (None if it reported none): from
-    ``response.completed`` / ``incomplete`` / ``failed``, or from whichever Chat
+    ``response.completed`` / ``incomplete`` / ``failed``, from whichever Chat
     or Completions chunk carries ``usage`` (a later chunk without it does not
-    erase it)."""
+    erase it), or for Messages the ``message_start`` usage merged with each
+    ``message_delta`` usage (cumulative totals: each field sent replaces the
+    value so far, never added up; cache fields included)."""
 
     __slots__ = ("_usage",)
 
     def __init__(self) -> None:
-        self._usage: ResponseUsage | CompletionUsage | None = None
+        self._usage: ResponseUsage | CompletionUsage | MessageUsage | None = None
 
     def step(self, event: Any) -> None:
         cls = event.__class__
@@ -306,12 +374,30 @@ class Usage(Reducer[Any, "ResponseUsage | CompletionUsage | None"]):
             usage = event.usage
         elif cls in (ResponseCompletedEvent, ResponseIncompleteEvent, ResponseFailedEvent):
             usage = event.response.usage
+        elif cls is MessageStartEvent:
+            # A copy: a later delta updates it, and the event must not change.
+            self._usage = msgspec.structs.replace(event.message.usage)
+            return
+        elif cls is MessageDeltaEvent:
+            delta = event.usage
+            if delta is _UNSET:
+                return
+            # Copy on write: a usage returned by ``result()`` never changes.
+            current = self._usage
+            merged = (
+                msgspec.structs.replace(current)
+                if isinstance(current, MessageUsage)
+                else MessageUsage(input_tokens=0, output_tokens=0)
+            )
+            merge_usage(merged, delta)
+            self._usage = merged
+            return
         else:
             return
         if usage is not None and usage is not _UNSET:
             self._usage = usage
 
-    def result(self) -> ResponseUsage | CompletionUsage | None:
+    def result(self) -> ResponseUsage | CompletionUsage | MessageUsage | None:
         return self._usage
 
 
@@ -319,7 +405,7 @@ class TimingStats(msgspec.Struct, kw_only=True, frozen=True):
     """Timing of a stream, in seconds of the reducer's clock.
 
     ``time_to_first_token`` counts the first delta of text, refusal, reasoning
-    or tool arguments. ``gaps`` summarise the time between successive token
+    (Messages: thinking) or tool arguments. ``gaps`` summarise the time between successive token
     deltas. ``tokens_per_second`` uses the server's output token count when it
     reported usage, else the number of token deltas, over the time from the
     first to the last token delta.
@@ -338,6 +424,8 @@ class TimingStats(msgspec.Struct, kw_only=True, frozen=True):
     tokens_per_second: float | None
 
 
+# Messages deltas that carry tokens (signatures and citations do not).
+_TOKEN_DELTAS = (TextDelta, InputJSONDelta, ThinkingDelta)
 _TOKEN_EVENTS = (
     ResponseTextDeltaEvent,
     ResponseRefusalDeltaEvent,
@@ -399,7 +487,7 @@ class Timing(Reducer[Any, TimingStats]):
         gaps = sorted(self._gaps)
         usage = self._usage.result()
         output_tokens: int | None = None
-        if isinstance(usage, ResponseUsage):
+        if isinstance(usage, ResponseUsage | MessageUsage):
             output_tokens = usage.output_tokens
         elif isinstance(usage, CompletionUsage):
             output_tokens = usage.completion_tokens
@@ -431,6 +519,8 @@ def _since(t: float | None, start: float) -> float | None:
 def _is_token(event: Any) -> bool:
     if isinstance(event, _TOKEN_EVENTS):
         return True
+    if isinstance(event, ContentBlockDeltaEvent):
+        return isinstance(event.delta, _TOKEN_DELTAS)
     if isinstance(event, ChatCompletionChunk):
         for choice in event.choices:
             delta = choice.delta

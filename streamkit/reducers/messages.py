@@ -19,16 +19,12 @@ wrong kind for its block) the reducer keeps going, records the problem in
 from __future__ import annotations
 
 import copy
-import json
 import warnings
-from collections.abc import Iterable
-from typing import Any, ClassVar, Literal, TypeAlias
+from typing import Any, ClassVar, TypeAlias
 
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from streamkit._errors import StreamError
-from streamkit._sse import SSEDecoder
 from streamkit.events._type import class_type_name
 from streamkit.events.messages import (
     CitationsDelta,
@@ -38,10 +34,10 @@ from streamkit.events.messages import (
     ContentBlockStopEvent,
     InputJSONDelta,
     MessageDeltaEvent,
+    MessageDeltaUsage,
     MessageErrorDetail,
     MessageErrorEvent,
     MessagesEvent,
-    MessagesEventDecoder,
     MessageStartEvent,
     MessageStopEvent,
     SignatureDelta,
@@ -65,8 +61,9 @@ from streamkit.models.messages import (
     Usage,
     block_type,
 )
+from streamkit.reducers._arguments import argument_depth_error, parse_arguments
 from streamkit.reducers._base import StatefulReducer
-from streamkit.reducers._finished import Finished, TextDone, ToolCallDone
+from streamkit.reducers._finished import Finished, TextDone, ThinkingDone, ToolCallDone
 from streamkit.reducers._integrity import (
     IndexPolicy,
     StreamIntegrityError,
@@ -78,8 +75,7 @@ __all__ = [
     "MessageReducer",
     "MessageReducerState",
     "MessageStreamItem",
-    "ThinkingDone",
-    "reduce_message",
+    "merge_usage",
 ]
 
 MessageStreamItem: TypeAlias = MessagesEvent
@@ -88,14 +84,6 @@ MessageStreamItem: TypeAlias = MessagesEvent
 # Block kinds whose ``input`` streams as ``input_json_delta`` pieces.
 _TOOL_KINDS = frozenset({"tool_use", "server_tool_use", "mcp_tool_use"})
 _STATE_ENCODER = msgspec.json.Encoder()
-
-
-class ThinkingDone(msgspec.Struct, kw_only=True, frozen=True):
-    """A thinking block is complete: its text and its signature."""
-
-    thinking: str
-    signature: str
-    content_index: int
 
 
 # --- state ---------------------------------------------------------------------------
@@ -373,14 +361,16 @@ class MessageReducer(StatefulReducer[MessageStreamItem, Message, MessageReducerS
             b.input = getattr(b.start, "input", None)
             b.parse_error = None
             return
-        try:
-            b.input = json.loads(text)
-            b.parse_error = None
-        except ValueError as exc:
+        parsed, error = parse_arguments(text)
+        b.parse_error = error
+        if error is None:
+            b.input = parsed
+        elif argument_depth_error(text) is not None:
+            b.input = None  # too deep to rebuild, even partially
+        else:
             parser = PartialJSON()
             parser.feed(text)
             b.input = copy.deepcopy(parser.value())
-            b.parse_error = str(exc)
 
     def _message_delta(self, event: MessageDeltaEvent) -> None:
         st = self.state
@@ -400,19 +390,7 @@ class MessageReducer(StatefulReducer[MessageStreamItem, Message, MessageReducerS
         usage = st.usage
         if usage is None:
             usage = st.usage = Usage(input_tokens=0, output_tokens=0)
-        # Cumulative totals: replace, never add; an omitted (or null) field keeps
-        # the value so far.
-        usage.output_tokens = u.output_tokens
-        if u.input_tokens is not None and u.input_tokens is not UNSET:
-            usage.input_tokens = u.input_tokens
-        if u.cache_creation_input_tokens is not None and u.cache_creation_input_tokens is not UNSET:
-            usage.cache_creation_input_tokens = u.cache_creation_input_tokens
-        if u.cache_read_input_tokens is not None and u.cache_read_input_tokens is not UNSET:
-            usage.cache_read_input_tokens = u.cache_read_input_tokens
-        if u.server_tool_use is not None and u.server_tool_use is not UNSET:
-            usage.server_tool_use = u.server_tool_use
-        if u.output_tokens_details is not None and u.output_tokens_details is not UNSET:
-            usage.output_tokens_details = u.output_tokens_details
+        merge_usage(usage, u)
 
     # -- reading ------------------------------------------------------------------------
 
@@ -525,7 +503,7 @@ class MessageReducer(StatefulReducer[MessageStreamItem, Message, MessageReducerS
             return compacted
         return start
 
-    def take_finished(self) -> list[Finished | ThinkingDone]:
+    def take_finished(self) -> list[Finished]:
         """The pieces of output completed since the last call, each reported once,
         when their block stops: a text block (``TextDone``, ``content_index`` = the
         block index), a tool use block of any kind with its parsed input
@@ -534,7 +512,7 @@ class MessageReducer(StatefulReducer[MessageStreamItem, Message, MessageReducerS
         st = self.state
         if not st.pending:
             return []
-        out: list[Finished | ThinkingDone] = []
+        out: list[Finished] = []
         for index in st.pending:
             b = st.blocks[index]
             kind = b.kind
@@ -584,6 +562,27 @@ class MessageReducer(StatefulReducer[MessageStreamItem, Message, MessageReducerS
         return reducer
 
 
+def merge_usage(usage: Usage, delta: MessageDeltaUsage) -> None:
+    """Apply the cumulative totals of a ``message_delta`` to ``usage``, in place.
+
+    Each field the delta sends replaces the value so far (never added); a field
+    it omits, or sends as null, keeps its value.
+    """
+    usage.output_tokens = delta.output_tokens
+    if delta.input_tokens is not None and delta.input_tokens is not UNSET:
+        usage.input_tokens = delta.input_tokens
+    value: Any = delta.cache_creation_input_tokens
+    if value is not None and value is not UNSET:
+        usage.cache_creation_input_tokens = value
+    value = delta.cache_read_input_tokens
+    if value is not None and value is not UNSET:
+        usage.cache_read_input_tokens = value
+    if delta.server_tool_use is not None and delta.server_tool_use is not UNSET:
+        usage.server_tool_use = delta.server_tool_use
+    if delta.output_tokens_details is not None and delta.output_tokens_details is not UNSET:
+        usage.output_tokens_details = delta.output_tokens_details
+
+
 def _joined(pieces: list[str]) -> str:
     """The pieces joined; the list is collapsed to the result, so that reading
     again after more pieces only joins the new ones."""
@@ -595,42 +594,3 @@ def _joined(pieces: list[str]) -> str:
     pieces[:] = [text]
     return text
 
-
-def reduce_message(
-    chunks: Iterable[bytes],
-    *,
-    errors: Literal["raise", "yield"] = "raise",
-    strict: bool = False,
-    index_policy: IndexPolicy = "warn",
-) -> Message:
-    """Fold the bytes of a Messages stream (any chunking) into its final ``Message``.
-
-    With ``errors="raise"`` an ``error`` event raises ``APIStreamError``; with
-    ``"yield"`` it is folded and the message's verdict is ``errored``. Any
-    ``StreamError`` (server error, undecodable payload, integrity error) carries
-    the message folded before it on ``partial``. ``strict`` is the decoder's.
-    """
-    sse = SSEDecoder()
-    decoder = MessagesEventDecoder(strict=strict, errors=errors)
-    reducer = MessageReducer(index_policy=index_policy)
-    out: list[MessagesEvent] = []
-    step = reducer.step
-    try:
-        for chunk in chunks:
-            frames = sse.feed(chunk)
-            if frames:
-                try:
-                    decoder.decode_into(frames, out)
-                finally:
-                    for event in out:
-                        step(event)
-                    out.clear()
-        try:
-            decoder.decode_into(sse.close(), out)
-        finally:
-            for event in out:
-                step(event)
-    except StreamError as exc:
-        exc.partial = reducer.finish()
-        raise
-    return reducer.finish()

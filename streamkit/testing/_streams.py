@@ -1,7 +1,7 @@
-"""Responses API and Chat Completions streams, built from streamkit's event Structs
-and written by ``streamkit.encode_events``.
+"""Responses API, Chat Completions and Anthropic Messages streams, built from
+streamkit's event Structs and written by ``streamkit.encode_events``.
 
-The events come in the order an OpenAI server sends them, with the ids, the
+The events come in the order the API's server sends them, with the ids, the
 timestamps, the dense ``sequence_number``s, the ``obfuscation`` padding and the
 usage it reports, so a generated stream exercises what a recorded one does. The
 final objects the server would send (``output_item.done``, the ``.done`` events,
@@ -10,6 +10,7 @@ final objects the server would send (``output_item.done``, the ``.done`` events,
 
 from __future__ import annotations
 
+import base64
 import math
 import random
 import string
@@ -29,6 +30,22 @@ from ..events.chat import (
     ChoiceDeltaToolCall,
     ChoiceDeltaToolCallFunction,
     ChunkChoice,
+)
+from ..events.messages import (
+    ContentBlockDeltaEvent,
+    ContentBlockStartEvent,
+    ContentBlockStopEvent,
+    InputJSONDelta,
+    MessageDeltaBody,
+    MessageDeltaEvent,
+    MessageDeltaUsage,
+    MessageStartEvent,
+    MessageStopEvent,
+    MessageStreamEvent,
+    PingEvent,
+    SignatureDelta,
+    TextDelta,
+    ThinkingDelta,
 )
 from ..events.responses import (
     ResponseCompletedEvent,
@@ -51,6 +68,14 @@ from ..events.responses import (
     ResponseTextDoneEvent,
 )
 from ..models.chat import CompletionTokensDetails, CompletionUsage, PromptTokensDetails
+from ..models.messages import (
+    CacheCreation,
+    Message,
+    TextBlock,
+    ThinkingBlock,
+    ToolUseBlock,
+)
+from ..models.messages import Usage as MessageUsage
 from ..models.responses import (
     FunctionToolCall,
     InputTokensDetails,
@@ -72,6 +97,8 @@ __all__ = [
     "chat_events",
     "chat_stream",
     "demo_stream",
+    "messages_events",
+    "messages_stream",
     "responses_events",
     "responses_stream",
 ]
@@ -587,6 +614,191 @@ def chat_stream(
 
 
 # --------------------------------------------------------------------------- #
+# Anthropic Messages
+# --------------------------------------------------------------------------- #
+
+# Anthropic ids: a prefix, "01", then 22 base58 characters.
+_B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+
+
+def _anthropic_id(rng: random.Random, prefix: str) -> str:
+    return f"{prefix}_01{_draw(rng, _B58, 22)}"
+
+
+def _grouped(rng: random.Random, pieces: list[str], most: int) -> list[str]:
+    """Token pieces joined into runs of 1 to ``most``: Claude's deltas carry a
+    few tokens each."""
+    out: list[str] = []
+    i = 0
+    while i < len(pieces):
+        size = rng.randint(1, most)
+        out.append("".join(pieces[i : i + size]))
+        i += size
+    return out
+
+
+def _message_usage(rng: random.Random, tools: int) -> MessageUsage:
+    """The ``message_start`` usage: the prompt split into uncached input, cache
+    writes and cache reads (prompts of 1,024 tokens or more can be cached)."""
+    total = rng.randint(24, 2600) + 300 * tools
+    read = created = 0
+    if total >= 1024:
+        roll = rng.random()
+        if roll < 0.25:
+            created = total - rng.randint(4, 40)  # the first request writes the cache
+        elif roll < 0.75:
+            read = total - rng.randint(4, 40)  # later ones read it
+    return MessageUsage(
+        input_tokens=total - read - created,
+        cache_creation_input_tokens=created,
+        cache_read_input_tokens=read,
+        cache_creation=CacheCreation(
+            ephemeral_5m_input_tokens=created, ephemeral_1h_input_tokens=0
+        ),
+        output_tokens=rng.randint(1, 8),
+        service_tier="standard",
+    )
+
+
+def messages_events(
+    *,
+    seed: int = 0,
+    text_words: int = 120,
+    tool_calls: int = 0,
+    thinking: bool = False,
+    preamble: bool = False,
+    model: str | None = None,
+) -> list[MessageStreamEvent]:
+    """The typed events of a generated Anthropic Messages stream (see
+    ``messages_stream``, which encodes them)."""
+    _check_counts(text_words, tool_calls, False)
+    rng = random.Random(seed)
+    model = model or "claude-sonnet-4-5-20250929"
+    who = _text.cast(rng)
+    calls = _text.tool_calls(rng, tool_calls)
+    usage = _message_usage(rng, len({call.name for call in calls}))
+    events: list[MessageStreamEvent] = [
+        MessageStartEvent(
+            message=Message(
+                id=_anthropic_id(rng, "msg"),
+                model=model,
+                content=[],
+                stop_reason=None,
+                stop_sequence=None,
+                usage=usage,
+            )
+        )
+    ]
+    index = 0
+    output_tokens = 0
+
+    def block(start: Any, deltas: list[Any]) -> None:
+        nonlocal index
+        events.append(ContentBlockStartEvent(index=index, content_block=start))
+        if index == 0:
+            events.append(PingEvent())  # the server's keep-alive after the first start
+        events.extend(ContentBlockDeltaEvent(index=index, delta=delta) for delta in deltas)
+        events.append(ContentBlockStopEvent(index=index))
+        index += 1
+
+    if thinking:
+        # Thinking is prose: the reasoning summary's paragraphs without their titles.
+        parts = _text.reasoning_summary(rng, who, calls)
+        thought = "\n\n".join(part.split("\n\n", 1)[-1] for part in parts)
+        pieces = _text.tokens(rng, thought)
+        signature = base64.b64encode(rng.randbytes(rng.randint(180, 420))).decode()
+        block(
+            ThinkingBlock(thinking="", signature=""),
+            [
+                *(ThinkingDelta(thinking=t) for t in _grouped(rng, pieces, 12)),
+                SignatureDelta(signature=signature),
+            ],
+        )
+        output_tokens += len(pieces) + 8
+
+    text = _message_text(rng, who, calls, text_words, preamble)
+    if text:
+        pieces = _text.tokens(rng, text)
+        block(
+            TextBlock(text=""),
+            [TextDelta(text=t) for t in _grouped(rng, pieces, 4)],
+        )
+        output_tokens += len(pieces)
+
+    for call in calls:
+        pieces = _text.split_arguments(rng, _text.arguments_json(call, spaced=False))
+        start = ToolUseBlock(id=_anthropic_id(rng, "toolu"), name=call.name, input={})
+        # The input starts with an empty piece, as the API sends it.
+        block(start, [InputJSONDelta(partial_json=p) for p in ["", *pieces]])
+        output_tokens += len(pieces) + 12
+
+    events.append(
+        MessageDeltaEvent(
+            delta=MessageDeltaBody(
+                stop_reason="tool_use" if calls else "end_turn", stop_sequence=None
+            ),
+            # Cumulative totals: they replace the values of message_start.
+            usage=MessageDeltaUsage(
+                output_tokens=max(output_tokens, usage.output_tokens),
+                input_tokens=usage.input_tokens,
+                cache_creation_input_tokens=usage.cache_creation_input_tokens,
+                cache_read_input_tokens=usage.cache_read_input_tokens,
+            ),
+        )
+    )
+    events.append(MessageStopEvent())
+    return events
+
+
+def messages_stream(
+    *,
+    seed: int = 0,
+    text_words: int = 120,
+    tool_calls: int = 0,
+    thinking: bool = False,
+    preamble: bool = False,
+    model: str | None = None,
+) -> bytes:
+    """An Anthropic Messages stream (``POST /v1/messages`` with ``"stream": true``),
+    as the bytes of its ``text/event-stream`` body.
+
+    Events, in the server's order: ``message_start`` (the message shell, with
+    the prompt's usage: uncached input, cache writes and reads, and
+    ``cache_creation`` by lifetime), then per content block
+    ``content_block_start``, its deltas and ``content_block_stop`` (a ``ping``
+    after the first start), then ``message_delta`` (stop reason ``end_turn`` or
+    ``tool_use``, cumulative usage) and ``message_stop``. Every event is
+    named by an ``event:`` line, as Anthropic's server does.
+
+    Args:
+        seed: picks the story, ids, token cuts, signature and usage; the same
+            arguments always give the same bytes.
+        text_words: about how many words of story the text block tells (0: no
+            text block unless ``preamble``). Deltas are runs of a few tokens.
+        tool_calls: how many parallel ``tool_use`` blocks follow, their JSON
+            input streamed as ``input_json_delta`` pieces.
+        thinking: start with a thinking block (``thinking_delta`` pieces, then
+            its ``signature_delta``).
+        preamble: with tool calls, the text first announces them.
+        model: the model name the message reports (default: a dated Claude
+            Sonnet 4.5).
+    """
+    return b"".join(
+        encode_events(
+            messages_events(
+                seed=seed,
+                text_words=text_words,
+                tool_calls=tool_calls,
+                thinking=thinking,
+                preamble=preamble,
+                model=model,
+            ),
+            api="messages",
+        )
+    )
+
+
+# --------------------------------------------------------------------------- #
 # Named demo streams
 # --------------------------------------------------------------------------- #
 
@@ -635,6 +847,21 @@ _RECIPES: dict[str, _Recipe] = {
         "Chat Completions: a refusal in refusal deltas, then usage",
         23,
         lambda seed: chat_stream(seed=seed, refusal=True),
+    ),
+    "messages-text": _Recipe(
+        "Anthropic Messages: a short story in text deltas, then cumulative usage",
+        31,
+        lambda seed: messages_stream(seed=seed, text_words=120),
+    ),
+    "messages-tools": _Recipe(
+        "Anthropic Messages: a sentence, then two parallel tool uses",
+        32,
+        lambda seed: messages_stream(seed=seed, text_words=0, tool_calls=2, preamble=True),
+    ),
+    "messages-thinking": _Recipe(
+        "Anthropic Messages: extended thinking with its signature, then a story",
+        33,
+        lambda seed: messages_stream(seed=seed, text_words=90, thinking=True),
     ),
 }
 
