@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 
 from .. import __version__
 from .._errors import StreamError
+from ._archive import add_archive
 from ._commands import add_events, add_frames, add_reduce, add_stats, add_text
 from ._common import (
     EXIT_ADDRESS_IN_USE,
@@ -64,6 +65,7 @@ COMMANDS: list[Register] = [
     add_reduce,
     add_text,
     add_stats,
+    add_archive,
     add_frames,
     add_replay,
     add_demo,
