@@ -7,8 +7,8 @@ import json
 import sys
 from pathlib import Path
 
-from ._layers import LAYER_MODULES, Scale
-from ._runner import MIN_CASE_SECONDS, Options, load_layers, profile, run
+from benchmarks._layers import LAYER_MODULES, Scale
+from benchmarks._runner import MIN_CASE_SECONDS, Options, load_layers, profile, run
 
 QUICK_FACTOR = 0.1
 #: --check runs at half the quick size: the peers it compares with (httpx-sse,
@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.from_json:
         if not args.chart:
             parser.error("--from-json needs --chart")
-        from ._chart import chart
+        from benchmarks._chart import chart
 
         chart(json.loads(Path(args.from_json).read_text(encoding="utf-8")), args.chart)
         return 0
@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     report, ok = run(opts)
     if args.chart:
-        from ._chart import chart
+        from benchmarks._chart import chart
 
         chart(report, args.chart)
     if args.json:

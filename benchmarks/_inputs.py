@@ -760,7 +760,7 @@ class InputSpec:
 
 def _messages_input(kind: str, events: int) -> bytes:
     # Imported here: ``_messages`` builds on this module's helpers.
-    from . import _messages
+    from benchmarks import _messages
 
     build = _messages.messages_text if kind == "text" else _messages.messages_tools
     return build(events)

@@ -31,8 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from ._layers import LAYER_MODULES, LAYERS, Case, Contender, ExtraRow, Layer, Scale
-from ._timing import CLOCK, alternate, timed
+from benchmarks._layers import LAYER_MODULES, LAYERS, Case, Contender, ExtraRow, Layer, Scale
+from benchmarks._timing import CLOCK, alternate, timed
 
 __all__ = ["Options", "load_layers", "machine_info", "profile", "run"]
 

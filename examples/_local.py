@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from streamkit.replay import ReplayApp, serving
 from streamkit.testing import DEMO_STREAMS, demo_stream
+from streamkit.testing.replay import ReplayApp, serving
 
 
 @contextmanager

@@ -32,7 +32,7 @@ def main(base_url: str) -> tuple[streamkit.Response, list[Any]]:
     )
     # streamkit.http.stream also takes the SDK's raw response directly.
     with chat as raw, streamkit.http.stream(raw) as events:
-        tools = streamkit.ToolCalls()
+        tools = streamkit.ToolCallsReducer()
         for event in events:
             tools.step(event)
     calls = tools.finish()

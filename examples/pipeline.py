@@ -11,7 +11,15 @@ import sys
 from typing import Any
 
 import streamkit
-from streamkit import OutputText, Timing, ToolCalls, Usage, combine, filter_events, tap
+from streamkit import (
+    TextReducer,
+    TimingReducer,
+    ToolCallsReducer,
+    UsageReducer,
+    combine,
+    filter_events,
+    tap,
+)
 from streamkit.events import ResponseTextDeltaEvent
 from streamkit.testing import demo_stream
 
@@ -21,14 +29,14 @@ def main(source: Any) -> dict[str, Any]:
         print(event.delta, end="", flush=True)
 
     pipeline = combine(
-        text=OutputText(),
-        tools=ToolCalls(),
-        usage=Usage(),
-        timing=Timing(),
+        text=TextReducer(),
+        tools=ToolCallsReducer(),
+        usage=UsageReducer(),
+        timing=TimingReducer(),
         # Only text deltas reach the printer.
         _live=filter_events(ResponseTextDeltaEvent, tap(show)),
     )
-    result = pipeline.feed(streamkit.iter_events(source))
+    result = pipeline.run(streamkit.iter_events(source))
     print()
     for call in result["tools"]:
         print(f"tool call: {call.name}({call.arguments})")

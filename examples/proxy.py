@@ -59,7 +59,7 @@ class MeteringProxy:
                 }
             )
             # aiter_raw(): the bytes as they came off the wire, not decompressed.
-            tee = streamkit.atee(upstream.aiter_raw(), streamkit.Usage())
+            tee = streamkit.io.atee(upstream.aiter_raw(), streamkit.UsageReducer())
             async for chunk in tee:
                 self.forwarded.append(chunk)
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
@@ -80,8 +80,8 @@ def main() -> list[dict[str, Any]]:
     import openai
     from _local import local_server
 
-    from streamkit.replay import serving
     from streamkit.testing import demo_stream
+    from streamkit.testing.replay import serving
 
     with local_server() as upstream_url:
         proxy = MeteringProxy(upstream_url)

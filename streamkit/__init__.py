@@ -1,146 +1,96 @@
 """streamkit: turn the raw bytes of LLM streaming responses into typed events
 and final objects, fast.
 
-Layers, bottom up: ``SSEDecoder`` (bytes → ``SSEFrame``), typed events,
-reducers, and adapters for byte sources and clients.
+Data flows one way, one subpackage per layer:
+
+* ``streamkit.sse``: bytes → ``SSEFrame`` (the sans-IO ``SSEDecoder``);
+* ``streamkit.events``: frames → typed events (msgspec Structs), and back to SSE;
+* ``streamkit.reducers``: events → final objects (``streamkit.models``) and summaries;
+* ``streamkit.io``: the above driven over byte sources (files, iterables, async
+  iterables), ``reduce``, the byte-exact ``tee`` and anyio ``fan_out``;
+* at the edges: ``streamkit.http`` (httpx, resume), ``streamkit.convert``
+  (between APIs), ``streamkit.archive``, ``streamkit.testing`` (generated
+  streams, a replay server) and ``streamkit.cli``.
+
+The names here are the ones most programs need; everything else lives in its
+subpackage. ``import streamkit`` imports neither httpx nor anyio:
+``streamkit.http`` is loaded on first use.
 """
 
-# ``streamkit.http``: the httpx helpers (stream, reduce, astream, areduce).
-from . import http
-from ._decode import API, ErrorMode, Event, EventDecoder
-from ._encode import aencode_events, encode_event, encode_events
-from ._errors import (
-    APIMismatchError,
-    APIStreamError,
-    ConnectionLostError,
-    EventDecodeError,
-    EventTooLargeError,
-    IdleStreamError,
-    IncompleteStreamError,
-    ResumeFailedError,
-    SSEError,
-    StreamClosedError,
-    StreamError,
-    StreamTimeoutError,
-    TruncatedStreamError,
-    UnexpectedEventError,
-    UnexpectedResponseError,
-    UnknownEventError,
-    VerdictError,
-)
-from ._sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder, SSEFrame
-from ._sse_encode import encode_sse
-from .adapters import (
-    AsyncTee,
-    StreamTee,
-    Tee,
-    aiter_events,
-    aiter_frame_events,
-    aiter_frames,
-    areduce,
-    atee,
-    fan_out,
-    iter_events,
-    iter_finished,
-    iter_frame_events,
-    iter_frames,
-    reduce,
-    reducer_for,
-    tee,
-)
-from .events import Done, UnknownEvent, event_type
-from .models import ChatCompletion, Completion, Response, UnknownItem, Verdict
-from .reducers import (
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from streamkit.errors import StreamError
+from streamkit.events._encoder import encode_events
+from streamkit.io import aiter_events, areduce, iter_events, reduce, reducer_for, tee
+from streamkit.models import ChatCompletion, Completion, Message, Response, Verdict
+from streamkit.reducers import (
     ChatCompletionReducer,
     CompletionReducer,
-    OutputText,
-    PartialJSON,
-    Reducer,
+    MessageReducer,
     ResponseReducer,
-    StreamIntegrityError,
-    StreamIntegrityWarning,
-    Timing,
-    ToolCalls,
-    Usage,
+    TextReducer,
+    TimingReducer,
+    ToolCallsReducer,
+    UsageReducer,
     combine,
     filter_events,
-    fold,
     map_events,
-    scan,
     tap,
 )
+from streamkit.sse import SSEDecoder, SSEFrame, implementation
+
+if TYPE_CHECKING:
+    from streamkit import archive as archive
+    from streamkit import convert as convert
+    from streamkit import http as http
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "API",
-    "ChatCompletion",
-    "ChatCompletionReducer",
-    "Completion",
-    "CompletionReducer",
-    "IncompleteStreamError",
-    "OutputText",
-    "PartialJSON",
-    "Reducer",
-    "Response",
-    "ResponseReducer",
-    "StreamIntegrityError",
-    "StreamIntegrityWarning",
-    "Timing",
-    "ToolCalls",
-    "Usage",
-    "VerdictError",
+    # bytes -> frames
+    "SSEDecoder",
+    "SSEFrame",
+    "implementation",
+    # bytes -> events
+    "iter_events",
+    "aiter_events",
+    "encode_events",
+    # bytes -> final objects
+    "reduce",
     "areduce",
+    "reducer_for",
+    "Response",
+    "ChatCompletion",
+    "Completion",
+    "Message",
+    "Verdict",
+    "ResponseReducer",
+    "ChatCompletionReducer",
+    "CompletionReducer",
+    "MessageReducer",
+    # small reducers and combinators
+    "TextReducer",
+    "ToolCallsReducer",
+    "UsageReducer",
+    "TimingReducer",
     "combine",
     "filter_events",
-    "fold",
     "map_events",
-    "iter_finished",
-    "reduce",
-    "reducer_for",
-    "scan",
     "tap",
-    "DEFAULT_MAX_EVENT_BYTES",
-    "APIMismatchError",
-    "APIStreamError",
-    "Done",
-    "ErrorMode",
-    "Event",
-    "EventDecodeError",
-    "EventDecoder",
-    "EventTooLargeError",
-    "IdleStreamError",
-    "SSEDecoder",
-    "SSEError",
-    "SSEFrame",
-    "StreamClosedError",
-    "StreamError",
-    "TruncatedStreamError",
-    "UnexpectedEventError",
-    "UnknownEvent",
-    "UnknownEventError",
-    "UnknownItem",
-    "Verdict",
-    "aiter_events",
-    "aiter_frame_events",
-    "aiter_frames",
-    "encode_sse",
-    "iter_events",
-    "iter_frame_events",
-    "iter_frames",
-    "aencode_events",
-    "encode_event",
-    "encode_events",
-    "event_type",
-    "AsyncTee",
-    "StreamTee",
-    "Tee",
-    "atee",
+    # the edge
     "tee",
-    "fan_out",
-    "http",
-    "ConnectionLostError",
-    "ResumeFailedError",
-    "StreamTimeoutError",
-    "UnexpectedResponseError",
+    "StreamError",
 ]
+
+# Subpackages at the I/O edge, imported when first used so that
+# ``import streamkit`` stays free of httpx, anyio and optional dependencies.
+_LAZY = frozenset({"archive", "convert", "http"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return importlib.import_module(f"streamkit.{name}")
+    raise AttributeError(f"module 'streamkit' has no attribute {name!r}")

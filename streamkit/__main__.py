@@ -1,5 +1,5 @@
 """``python -m streamkit``: the ``streamkit`` command."""
 
-from .cli import main
+from streamkit.cli import main
 
 raise SystemExit(main())

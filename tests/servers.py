@@ -12,7 +12,7 @@ from typing import Any
 import anyio
 import httpx
 
-from streamkit.replay import serving
+from streamkit.testing.replay import serving
 
 
 class Switch:

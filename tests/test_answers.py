@@ -17,24 +17,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import streamkit
-from streamkit import (
+from streamkit import ChatCompletion, Completion, SSEDecoder, StreamError, cli, encode_events
+from streamkit.errors import (
     APIMismatchError,
     APIStreamError,
-    ChatCompletion,
-    Completion,
     EventDecodeError,
     EventTooLargeError,
     IncompleteStreamError,
     NotEventStreamError,
-    SSEDecoder,
-    StreamError,
     TruncatedStreamError,
     UnexpectedEventError,
-    cli,
-    encode_event,
-    encode_events,
 )
-from streamkit.events import Done, ResponseCompletedEvent
+from streamkit.events import Done, ResponseCompletedEvent, encode_event
 from streamkit.testing import demo_stream
 
 PATHS = recording_paths()
@@ -137,12 +131,12 @@ def test_not_an_event_stream_is_a_typed_error_everywhere(data: bytes) -> None:
         with pytest.raises(NotEventStreamError):
             collect(chunks)
         with pytest.raises(NotEventStreamError):
-            list(streamkit.iter_frame_events(chunks))
+            list(streamkit.io.iter_frame_events(chunks))
         with pytest.raises(NotEventStreamError):
-            list(streamkit.iter_finished(chunks))
+            list(streamkit.io.iter_finished(chunks))
         with pytest.raises(NotEventStreamError):
             streamkit.reduce(chunks, strict=True)  # not "truncated": not a stream at all
-    assert streamkit.NotEventStreamError is NotEventStreamError
+    assert streamkit.errors.NotEventStreamError is NotEventStreamError
 
 
 @pytest.mark.anyio
@@ -154,7 +148,7 @@ async def test_not_an_event_stream_async() -> None:
         with pytest.raises(NotEventStreamError):
             await acollect(achunks(chunks))
         with pytest.raises(NotEventStreamError):
-            [p async for p in streamkit.aiter_frame_events(achunks(chunks))]
+            [p async for p in streamkit.io.aiter_frame_events(achunks(chunks))]
 
 
 @pytest.mark.parametrize(
@@ -281,10 +275,11 @@ def test_completions_without_done_is_unterminated() -> None:
 @pytest.mark.parametrize("path", recording_params(CHAT))
 def test_removing_done_from_a_recording_makes_it_unterminated(path: Path) -> None:
     data = path.read_bytes()
-    frames = list(streamkit.iter_frames(data))
+    frames = list(streamkit.io.iter_frames(data))
     kept = [f for f in frames if bytes(f.data) != b"[DONE]"]
     body = b"".join(
-        encode_event(streamkit.UnknownEvent(type="", raw=bytes(f.data)), api="chat") for f in kept
+        encode_event(streamkit.events.UnknownEvent(type="", raw=bytes(f.data)), api="chat")
+        for f in kept
     )
     full = streamkit.reduce(data)
     cut = streamkit.reduce(body)
@@ -398,7 +393,7 @@ def test_reduce_output_keeps_integers(capsys: pytest.CaptureFixture[str], tmp_pa
 @pytest.mark.recordings
 @pytest.mark.parametrize("path", recording_params(PATHS))
 def test_recordings_re_encode_numbers_as_sent(path: Path) -> None:
-    frames = list(streamkit.iter_frame_events(path.read_bytes(), errors="yield"))
+    frames = list(streamkit.io.iter_frame_events(path.read_bytes(), errors="yield"))
     assert frames
     for frame, event in frames:
         if isinstance(event, Done):
@@ -462,7 +457,7 @@ def test_decode_error_offset_is_where_the_event_begins(
     assert (info.value.index, info.value.offset) == (bad, start)
     assert f"at byte {start}" in str(info.value)
     with pytest.raises(EventDecodeError) as info:
-        list(streamkit.iter_frame_events(chunks))
+        list(streamkit.io.iter_frame_events(chunks))
     assert (info.value.index, info.value.offset) == (bad, start)
     with pytest.raises(EventDecodeError) as info:
         streamkit.reduce(chunks)
@@ -493,7 +488,7 @@ async def test_async_errors_carry_the_offset() -> None:
         await streamkit.areduce(achunks(chunks))
     assert info.value.offset == len(first)
     with pytest.raises(EventDecodeError) as info:
-        [p async for p in streamkit.aiter_frame_events(achunks(chunks))]
+        [p async for p in streamkit.io.aiter_frame_events(achunks(chunks))]
     assert info.value.offset == len(first)
 
 
@@ -569,7 +564,7 @@ def test_offsets_of_corrupted_recordings_under_every_chunking(path: Path) -> Non
     """A payload broken in the middle of a real stream is reported at the byte
     where its event begins, whatever the chunking."""
     data = path.read_bytes()
-    frames = list(streamkit.iter_frames(data))
+    frames = list(streamkit.io.iter_frames(data))
     k = len(frames) // 2
     body = b"".join(encode_events(collect(data, errors="yield")[:k]))
     broken = body + b"event: broken\ndata: {oops\n\n" + data[-50:]

@@ -53,9 +53,9 @@ DEMOS = [
 ]
 
 
-def usage_and_tools() -> streamkit.Reducer[Any, Any]:
+def usage_and_tools() -> streamkit.reducers.Reducer[Any, Any]:
     """A reducer factory the workers can import (tests also use a lambda)."""
-    return streamkit.combine(streamkit.Usage(), streamkit.ToolCalls())
+    return streamkit.combine(streamkit.UsageReducer(), streamkit.ToolCallsReducer())
 
 
 def chat_chunk(delta: dict[str, Any], finish: str | None = None) -> bytes:
@@ -96,8 +96,8 @@ def test_row_of_a_demo_stream_agrees_with_the_library(name: str) -> None:
     assert row.model == final.model
     assert row.verdict == "completed" and row.reason is None
     assert row.events == len(events) == final.verdict.events
-    assert row.text_chars == len(streamkit.OutputText().feed(iter(events)))
-    calls = streamkit.ToolCalls().feed(iter(events))
+    assert row.text_chars == len(streamkit.TextReducer().run(iter(events)))
+    calls = streamkit.ToolCallsReducer().run(iter(events))
     assert row.tool_calls == len(calls)
     assert row.tool_args_ok is True
     assert row.error_type is None and row.error is None and row.meta is None
@@ -182,14 +182,15 @@ def test_a_text_body_is_its_utf8_bytes() -> None:
 
 def test_a_declared_reducer_gives_a_value_column() -> None:
     body = demo_stream("chat-tools")
-    row = reduce_stream("v", body, reducer=lambda: streamkit.combine(streamkit.Usage()))
-    expected = streamkit.combine(streamkit.Usage()).feed(streamkit.iter_events(body))
+    row = reduce_stream("v", body, reducer=lambda: streamkit.combine(streamkit.UsageReducer()))
+    expected = streamkit.combine(streamkit.UsageReducer()).run(streamkit.iter_events(body))
     assert row.value == json.loads(msgspec.json.encode(expected))
     row = reduce_stream("v", body, reducer=usage_and_tools)
     usage, calls = row.value
     assert usage["completion_tokens"] == row.output_tokens
     assert [c["parsed"] for c in calls] == [
-        json.loads(c.arguments) for c in streamkit.ToolCalls().feed(streamkit.iter_events(body))
+        json.loads(c.arguments)
+        for c in streamkit.ToolCallsReducer().run(streamkit.iter_events(body))
     ]
     assert row.verdict == "completed" and row.tool_calls == 2
     assert reduce_stream("v", body).value is None
@@ -201,7 +202,9 @@ def test_a_failing_reducer_costs_a_row_not_the_run() -> None:
             raise RuntimeError("reducer bug")
         return state + 1
 
-    row = reduce_stream("x", demo_stream("chat-text"), reducer=lambda: streamkit.fold(explode, 0))
+    row = reduce_stream(
+        "x", demo_stream("chat-text"), reducer=lambda: streamkit.reducers.fold(explode, 0)
+    )
     assert (row.error_type, row.error, row.value) == ("RuntimeError", "reducer bug", None)
     assert row.api == "chat" and row.events == 6
 
@@ -379,7 +382,7 @@ def test_process_pool_gives_the_same_rows(archive: Path) -> None:
 
 
 def test_process_pool_ships_a_lambda_reducer(archive: Path) -> None:
-    factory = lambda: streamkit.combine(streamkit.Usage())  # noqa: E731
+    factory = lambda: streamkit.combine(streamkit.UsageReducer())  # noqa: E731
     rows = list(iter_rows([archive / "sse"], jobs=2, reducer=factory))
     assert rows == list(iter_rows([archive / "sse"], reducer=factory))
 
@@ -437,7 +440,7 @@ def test_recording_rows_agree_with_reduce(path: Path) -> None:
     row = reduce_stream(str(path), body)
     try:
         final = streamkit.reduce(body)
-    except streamkit.NotEventStreamError:
+    except streamkit.errors.NotEventStreamError:
         assert row.error_type == "NotEventStreamError" and row.verdict is None
         return
     except streamkit.StreamError as exc:

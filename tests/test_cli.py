@@ -17,8 +17,8 @@ from helpers import recording_params, recording_paths
 
 import streamkit
 from streamkit import cli
-from streamkit._cli import COMMANDS as COMMAND_REGISTRY
-from streamkit._cli import _common, _demo, _replay, build_parser
+from streamkit.cli import COMMANDS as COMMAND_REGISTRY
+from streamkit.cli import _common, _demo, _replay, build_parser
 from streamkit.events import (
     ChatCompletionChunk,
     CompletionChunk,
@@ -63,9 +63,9 @@ def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, s
 
 def type_name(event: Any) -> str:
     """Event type names as the CLI documents them, derived here from the payloads."""
-    if isinstance(event, streamkit.UnknownEvent):
+    if isinstance(event, streamkit.events.UnknownEvent):
         return event.type
-    if isinstance(event, streamkit.Done):
+    if isinstance(event, streamkit.events.Done):
         return "[DONE]"
     if isinstance(event, StreamErrorEvent):
         return "error"
@@ -80,7 +80,7 @@ def expected_text(path: Path | bytes) -> str:
     events = list(streamkit.iter_events(path, errors="yield"))
     if any(isinstance(e, ContentBlockDeltaEvent) for e in events):
         return expected_messages_text(events)
-    text = streamkit.OutputText().feed(events)
+    text = streamkit.TextReducer().run(events)
     return text + "\n" if text and not text.endswith("\n") else text
 
 
@@ -132,9 +132,9 @@ def test_events_match_library(path: Path, capsys: pytest.CaptureFixture[str]) ->
     lines = split_lines(out)
     assert len(lines) == len(events)
     for line, event in zip(lines, events, strict=True):
-        if isinstance(event, streamkit.UnknownEvent):
+        if isinstance(event, streamkit.events.UnknownEvent):
             assert json.loads(line) == json.loads(event.raw)
-        elif isinstance(event, streamkit.Done):
+        elif isinstance(event, streamkit.events.Done):
             assert json.loads(line) == {"type": "[DONE]"}
         else:
             assert msgspec.json.decode(line, type=type(event)) == event
@@ -163,7 +163,7 @@ def test_reduce_verify_on_recordings(path: Path, capsys: pytest.CaptureFixture[s
     final = streamkit.reduce(path)
     assert final.verdict is not None
     if path.parent.name == "responses":
-        reducer.feed(streamkit.iter_events(path, errors="yield"))
+        reducer.run(streamkit.iter_events(path, errors="yield"))
     code, out, err = run_cli(capsys, "reduce", "--verify", str(path))
     assert out.encode() == msgspec.json.encode(final) + b"\n"
     assert code == (6 if reducer.divergences else VERDICT_CODES[final.verdict.status])
@@ -210,7 +210,7 @@ def test_stats_json_matches_library(path: Path, capsys: pytest.CaptureFixture[st
 @needs_recordings
 @pytest.mark.parametrize("path", recording_params(PATHS))
 def test_frames_match_library(path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    frames = list(streamkit.iter_frames(path))
+    frames = list(streamkit.io.iter_frames(path))
     code, out, err = run_cli(capsys, "frames", str(path))
     records = [json.loads(line) for line in split_lines(out)]
     assert code == 0 and err == ""
@@ -559,7 +559,7 @@ def test_help(command: str | None, capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_exit_codes_documented_in_module_docstring() -> None:
     doc = cli.__doc__ or ""
-    for name in dir(cli):
+    for name in cli.__all__:
         if name.startswith("EXIT_") and name != "EXIT_CODES":
             value = getattr(cli, name)
             assert f"{value:>3}  ``{name}``" in doc, name
@@ -610,9 +610,9 @@ def test_demo(name: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0 and err == ""
     assert out.startswith(f"streamkit demo: @{name} ({DEMO_STREAMS[name]})\n{len(data):,} bytes")
     # Everything a user would see arrive, in order.
-    text = streamkit.OutputText().feed(streamkit.iter_events(data))
+    text = streamkit.TextReducer().run(streamkit.iter_events(data))
     assert text in out
-    calls = streamkit.ToolCalls().feed(streamkit.iter_events(data))
+    calls = streamkit.ToolCallsReducer().run(streamkit.iter_events(data))
     for call in calls:
         assert f"tool call: {call.name}({call.arguments})\n" in out
     output = final.output if isinstance(final, streamkit.Response) else []
@@ -786,7 +786,7 @@ def test_integrity_findings(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     path = tmp_path / "twice.sse"
     path.write_bytes(data)
     reducer = streamkit.ResponseReducer(sequence_policy="ignore")
-    reducer.feed(streamkit.iter_events(data))
+    reducer.run(streamkit.iter_events(data))
     issues = [msgspec.to_builtins(i) for i in reducer.sequence_issues]
     assert len(issues) > 5 and {i["kind"] for i in issues} == {"duplicate"}
 

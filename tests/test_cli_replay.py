@@ -17,8 +17,8 @@ from helpers import recording_paths
 
 import streamkit
 from streamkit.cli import main
-from streamkit.replay import Recording
 from streamkit.testing import demo_stream
+from streamkit.testing.replay import Recording
 
 DEMO = ["responses-text", "responses-tools", "chat-text", "chat-tools"]
 
@@ -131,5 +131,5 @@ def test_python_dash_m_streamkit() -> None:
         check=False,
     )
     assert result.returncode == 0
-    text = streamkit.OutputText().feed(streamkit.iter_events(body))
+    text = streamkit.TextReducer().run(streamkit.iter_events(body))
     assert text and result.stdout.decode() == text + ("" if text.endswith("\n") else "\n")

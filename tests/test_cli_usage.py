@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 
 import streamkit
-from streamkit import _cli, cli
-from streamkit._cli import COMMANDS
-from streamkit._cli._commands import EVENT_TYPES
-from streamkit._errors import EventDecodeError
+from streamkit import cli
+from streamkit.cli import COMMANDS
+from streamkit.cli._commands import EVENT_TYPES
+from streamkit.errors import EventDecodeError
 from streamkit.events import RESPONSE_EVENT_TYPES
 from streamkit.events.messages import MESSAGE_EVENT_TYPES
 from streamkit.testing import chat_stream, responses_stream
@@ -185,7 +185,7 @@ def test_choice_of_a_responses_stream(tmp_path: Path, capsys: pytest.CaptureFixt
     data = responses_stream(text_words=20)
     path = write(tmp_path, "r.sse", data)
     code, out, _ = run_cli(capsys, "text", "--choice", "0", path)
-    assert code == 0 and out.strip() == streamkit.OutputText().feed(streamkit.iter_events(data))
+    assert code == 0 and out.strip() == streamkit.TextReducer().run(streamkit.iter_events(data))
     code, out, err = run_cli(capsys, "text", "--choice", "1", path)
     assert code == 2 and out == ""
     assert one_line(err).startswith("--choice 1: a Responses stream has only choice 0")
@@ -346,7 +346,8 @@ def test_a_stream_error_a_command_lets_through_is_one_line(
 
         sub.add_parser("boom").set_defaults(run=boom)
 
-    monkeypatch.setattr(_cli, "build_parser", lambda: cli.build_parser([*COMMANDS, add_boom]))
+    build = cli.build_parser
+    monkeypatch.setattr(cli, "build_parser", lambda: build([*COMMANDS, add_boom]))
     code, out, err = run_cli(capsys, "boom")
     assert code == cli.EXIT_STREAM_ERROR and out == ""
     message = one_line(err)

@@ -11,29 +11,28 @@ import pytest
 from helpers import chunkings, recording_params, recording_paths
 
 import streamkit
-from streamkit import (
+from streamkit import aiter_events, iter_events
+from streamkit.errors import (
     APIMismatchError,
     APIStreamError,
-    Done,
     EventDecodeError,
-    EventDecoder,
     UnexpectedEventError,
-    UnknownEvent,
     UnknownEventError,
-    UnknownItem,
-    aiter_events,
-    iter_events,
-    iter_frame_events,
 )
 from streamkit.events import (
     ChatCompletionChunk,
     CompletionChunk,
+    Done,
+    EventDecoder,
     ResponseCompletedEvent,
     ResponseErrorEvent,
     ResponseOutputItemAddedEvent,
     ResponseTextDeltaEvent,
     StreamErrorEvent,
+    UnknownEvent,
 )
+from streamkit.io import iter_frame_events
+from streamkit.models import UnknownItem
 
 PATHS = recording_paths()
 
@@ -97,7 +96,7 @@ def test_every_recording_decodes_under_every_chunking(path: Path) -> None:
         if reference is None:
             reference = events
             # Every frame became one event (none lost, none invented).
-            frames = list(streamkit.iter_frames(data))
+            frames = list(streamkit.io.iter_frames(data))
             done = [bytes(f.data) for f in frames].count(b"[DONE]")
             assert len(events) == len(frames) - max(0, done - 1)
         assert events == reference
@@ -112,7 +111,7 @@ def test_every_recording_decodes_under_every_chunking(path: Path) -> None:
             if type(e) is not Done
         )
     dec = EventDecoder("auto", errors="yield")
-    for frame in streamkit.iter_frames(data):
+    for frame in streamkit.io.iter_frames(data):
         dec.decode(frame)
     assert dec.api == api
 
@@ -406,7 +405,7 @@ async def test_aiter_events_error_after_events() -> None:
 
 
 def _frame(body: bytes) -> streamkit.SSEFrame:
-    (frame,) = streamkit.iter_frames(body)
+    (frame,) = streamkit.io.iter_frames(body)
     return frame
 
 

@@ -13,8 +13,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import streamkit
-from streamkit import Done, Event, UnknownEvent
-from streamkit._encode import aencode_events, encode_event, encode_events
 from streamkit.events import (
     RESPONSE_EVENT_TYPES,
     ChatCompletionChunk,
@@ -24,13 +22,17 @@ from streamkit.events import (
     ChunkChoice,
     CompletionChunk,
     CompletionChunkChoice,
+    Done,
     ErrorDetail,
+    Event,
     ResponseErrorEvent,
     ResponseLogProb,
     ResponseOutputItemDoneEvent,
     ResponseTextDeltaEvent,
     StreamErrorEvent,
+    UnknownEvent,
 )
+from streamkit.events._encoder import aencode_events, encode_event, encode_events
 from streamkit.models import UnknownItem
 
 PATHS = recording_paths()
@@ -38,12 +40,12 @@ RESPONSES = recording_paths("responses")
 UNSET = msgspec.UNSET
 
 
-def decode(data: bytes, api: streamkit.API = "auto") -> list[Event]:
+def decode(data: bytes, api: streamkit.events.API = "auto") -> list[Event]:
     return list(streamkit.iter_events(data, api, errors="yield"))
 
 
 def decode_frames(data: bytes) -> list[streamkit.SSEFrame]:
-    return list(streamkit.iter_frames(data))
+    return list(streamkit.io.iter_frames(data))
 
 
 def delta(seq: int | msgspec.UnsetType = UNSET, text: str = "Hi") -> ResponseTextDeltaEvent:
@@ -231,7 +233,7 @@ def test_stream_error_event_bytes() -> None:
 
 def test_stream_error_event_raises_like_the_original() -> None:
     event = StreamErrorEvent(error=ErrorDetail(message="boom"))
-    with pytest.raises(streamkit.APIStreamError, match="boom"):
+    with pytest.raises(streamkit.errors.APIStreamError, match="boom"):
         list(streamkit.iter_events(encode_event(event)))
 
 
@@ -445,8 +447,8 @@ def test_completion_chunks_round_trip(events: list[Event]) -> None:
 
 
 @given(unknown_events(), st.sampled_from(["auto", "responses", "chat"]))
-def test_unknown_events_round_trip(event: UnknownEvent, api: streamkit.API) -> None:
+def test_unknown_events_round_trip(event: UnknownEvent, api: streamkit.events.API) -> None:
     data = encode_event(event, api=api)
     assert decode_frames(data)[0].data == event.raw
-    decoded_as: streamkit.API = "chat" if api == "chat" else "responses"
+    decoded_as: streamkit.events.API = "chat" if api == "chat" else "responses"
     assert decode(data, decoded_as) == [event]

@@ -11,16 +11,16 @@ import msgspec
 import pytest
 from helpers import chunkings, recording_params, recording_paths
 
-from streamkit._decode import EventDecoder
-from streamkit._errors import (
+from streamkit._sse import SSEDecoder, SSEFrame
+from streamkit.errors import (
     APIMismatchError,
     APIStreamError,
     EventDecodeError,
     UnexpectedEventError,
     UnknownEventError,
 )
-from streamkit._sse import SSEDecoder, SSEFrame
 from streamkit.events._common import Done, UnknownEvent
+from streamkit.events._decoder import EventDecoder
 from streamkit.events.messages import (
     BLOCK_DELTA_TYPES,
     MESSAGE_EVENT_DECODER,

@@ -359,7 +359,7 @@ _NEW_ANNOTATION = b'"annotations":[{"type":"brand_new_citation","url":"u","x":1}
 def test_new_annotation_kind_keeps_the_stream_going() -> None:
     body = demo_stream("responses-text").replace(b'"annotations":[]', _NEW_ANNOTATION)
     events = list(streamkit.iter_events(body))
-    unknown = [e for e in events if isinstance(e, streamkit.UnknownEvent)]
+    unknown = [e for e in events if isinstance(e, streamkit.events.UnknownEvent)]
     # The content_part events carry the annotation outside any item: unknown.
     assert [e.type for e in unknown] == [
         "response.content_part.added",
@@ -370,10 +370,10 @@ def test_new_annotation_kind_keeps_the_stream_going() -> None:
     response = streamkit.reduce(body)
     assert response.verdict.status == "completed"
     (item,) = response.output
-    assert isinstance(item, streamkit.UnknownItem) and item.type == "message"
+    assert isinstance(item, streamkit.models.UnknownItem) and item.type == "message"
     raw = msgspec.json.decode(item.raw)
     assert raw["content"][0]["annotations"][0]["type"] == "brand_new_citation"
-    assert raw["content"][0]["text"] == streamkit.OutputText().feed(streamkit.iter_events(body))
+    assert raw["content"][0]["text"] == streamkit.TextReducer().run(streamkit.iter_events(body))
     # Re-encoding writes the server's item back.
     again = list(streamkit.iter_events(b"".join(streamkit.encode_events(events))))
     assert again == events
@@ -385,8 +385,8 @@ def test_new_part_kind_in_a_part_event_is_an_unknown_event() -> None:
         b'"content_index":0,"item_id":"m","part":{"type":"output_video","frames":3}}'
     )
     (event,) = streamkit.iter_events(b"data: " + payload + b"\n\n", "responses")
-    assert event == streamkit.UnknownEvent(type="response.content_part.added", raw=payload)
-    with pytest.raises(streamkit.UnknownEventError):
+    assert event == streamkit.events.UnknownEvent(type="response.content_part.added", raw=payload)
+    with pytest.raises(streamkit.errors.UnknownEventError):
         list(streamkit.iter_events(b"data: " + payload + b"\n\n", "responses", strict=True))
 
 
@@ -395,5 +395,5 @@ def test_a_bad_value_that_is_not_a_new_kind_still_fails() -> None:
         b'{"type":"response.content_part.added","sequence_number":4,"output_index":"zero",'
         b'"content_index":0,"item_id":"m","part":{"type":"output_text","text":"","annotations":[]}}'
     )
-    with pytest.raises(streamkit.EventDecodeError, match="output_index"):
+    with pytest.raises(streamkit.errors.EventDecodeError, match="output_index"):
         list(streamkit.iter_events(b"data: " + payload + b"\n\n", "responses"))

@@ -25,7 +25,7 @@ def count(name: str) -> int:
 
 
 def calls(name: str) -> list[Any]:
-    return streamkit.ToolCalls().feed(streamkit.iter_events(demo_stream(name)))
+    return streamkit.ToolCallsReducer().run(streamkit.iter_events(demo_stream(name)))
 
 
 # What each script prints, derived from the demo streams the local server replays.

@@ -13,8 +13,8 @@ from anyio.streams.memory import MemoryObjectReceiveStream
 from helpers import recording_params, recording_paths
 
 import streamkit
-from streamkit import OutputText, Usage
-from streamkit.adapters._fanout import fan_out
+from streamkit import TextReducer, UsageReducer
+from streamkit.io._fanout import fan_out
 
 pytestmark = pytest.mark.anyio
 
@@ -192,26 +192,26 @@ async def test_with_aiter_events(path: Any) -> None:
     expected_events = list(streamkit.iter_events(path, errors="yield"))
     api = "responses" if path.parent.name == "responses" else "chat"
 
-    async def final(receive: MemoryObjectReceiveStream[streamkit.Event]) -> Any:
+    async def final(receive: MemoryObjectReceiveStream[streamkit.events.Event]) -> Any:
         reducer = streamkit.reducer_for(api)
         async for event in receive:
             reducer.step(event)
         return reducer.finish()
 
-    async def text(receive: MemoryObjectReceiveStream[streamkit.Event]) -> str:
-        reducer = OutputText()
+    async def text(receive: MemoryObjectReceiveStream[streamkit.events.Event]) -> str:
+        reducer = TextReducer()
         async for event in receive:
             reducer.step(event)
             await anyio.lowlevel.checkpoint()
         return reducer.finish()
 
-    async def usage(receive: MemoryObjectReceiveStream[streamkit.Event]) -> Any:
-        return Usage().feed([event async for event in receive])
+    async def usage(receive: MemoryObjectReceiveStream[streamkit.events.Event]) -> Any:
+        return UsageReducer().run([event async for event in receive])
 
     events, response, output, used = await fan_out(
         streamkit.aiter_events(path, errors="yield"), collect, final, text, usage, max_buffer_size=4
     )
     assert events == expected_events
     assert response == streamkit.reduce(path)
-    assert output == OutputText().feed(expected_events)
-    assert used == Usage().feed(expected_events)
+    assert output == TextReducer().run(expected_events)
+    assert used == UsageReducer().run(expected_events)

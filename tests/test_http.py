@@ -32,8 +32,8 @@ from servers import (
 import streamkit
 import streamkit.http as sh
 from streamkit.events import event_type
-from streamkit.replay import Recording, ReplayApp
 from streamkit.testing import demo_stream
+from streamkit.testing.replay import Recording, ReplayApp
 
 FAST = sh.Resume(backoff=0, max_attempts=3)
 
@@ -392,7 +392,7 @@ def test_resume_off(srv: tuple[Switch, str]) -> None:
     with switch.using(s.app(cut_every=3, cut_mode="eof")):
         with httpx.Client(base_url=base) as client:
             final = sh.reduce(client, "POST", "/v1/responses", json={"stream": True}, resume=False)
-            with pytest.raises(streamkit.TruncatedStreamError):
+            with pytest.raises(streamkit.errors.TruncatedStreamError):
                 sh.reduce(
                     client,
                     "POST",
@@ -506,7 +506,7 @@ def test_endless_keepalive_comments(srv: tuple[Switch, str]) -> None:
     switch, base = srv
     s = resumable_stream(SHORT)
     with switch.using(KeepAlive(_head(s, 2)[:-20])), httpx.Client(base_url=base) as client:
-        with pytest.raises(streamkit.IdleStreamError) as info:
+        with pytest.raises(streamkit.errors.IdleStreamError) as info:
             sh.reduce(client, "POST", "/v1/responses", json={"stream": True}, max_idle_lines=1000)
     assert info.value.partial.verdict.last_sequence_number == sequence(s.events)[1]
 
@@ -535,7 +535,7 @@ def test_arguments_are_checked() -> None:
 
 
 def test_resume_delay_honours_retry() -> None:
-    from streamkit.adapters._http import _Session
+    from streamkit.http import _Session
 
     session = _Session(
         "responses",
@@ -573,12 +573,12 @@ def test_corrupt_payload_keeps_what_came_before(srv: tuple[Switch, str]) -> None
     app = ReplayApp([("corrupt", body)], chunk_sizes=(len(body), len(body)))
     with switch.using(app), httpx.Client(base_url=base) as client:
         seen: list[Any] = []
-        with pytest.raises(streamkit.EventDecodeError) as info:
+        with pytest.raises(streamkit.errors.EventDecodeError) as info:
             with sh.stream(client, "POST", "/v1/responses", json={"stream": True}) as es:
                 seen.extend(es)
         assert sequence(seen) == sequence(s.events)[:3]
         assert info.value.index == 3 and b"{oops" in info.value.excerpt
-        with pytest.raises(streamkit.EventDecodeError) as again:
+        with pytest.raises(streamkit.errors.EventDecodeError) as again:
             sh.reduce(client, "POST", "/v1/responses", json={"stream": True})
     assert again.value.partial.verdict.last_sequence_number == sequence(s.events)[2]
 

@@ -16,18 +16,12 @@ from servers import AsyncInProcess, InProcess
 
 import streamkit
 import streamkit.http as sh
-from streamkit import (
-    APIMismatchError,
-    APIStreamError,
-    EventDecoder,
-    IncompleteStreamError,
-    Message,
-    MessageReducer,
-    SSEDecoder,
-)
+from streamkit import Message, MessageReducer, SSEDecoder
+from streamkit.errors import APIMismatchError, APIStreamError, IncompleteStreamError
 from streamkit.events import (
     ContentBlockDeltaEvent,
     ContentBlockStartEvent,
+    EventDecoder,
     MessageErrorEvent,
     MessageStartEvent,
     ResponseErrorEvent,
@@ -35,8 +29,8 @@ from streamkit.events import (
 )
 from streamkit.models import UnknownBlock
 from streamkit.reducers import TextDone, ThinkingDone, ToolCallDone
-from streamkit.replay import ReplayApp
 from streamkit.testing import messages_stream
+from streamkit.testing.replay import ReplayApp
 
 PATHS = recording_paths("messages")
 
@@ -111,9 +105,9 @@ def test_encode_round_trip(path: Path) -> None:
     # Framed as Anthropic's server frames them: every event named by its type.
     sse = SSEDecoder()
     frames = [*sse.feed(encoded), *sse.close()]
-    assert [f.event for f in frames] == [streamkit.event_type(e) for e in events]
+    assert [f.event for f in frames] == [streamkit.events.event_type(e) for e in events]
     # Blocks and deltas of unknown kinds are written as the JSON they came as.
-    originals = [json.loads(bytes(f.data)) for f in streamkit.iter_frames(path)]
+    originals = [json.loads(bytes(f.data)) for f in streamkit.io.iter_frames(path)]
     for event, frame, original in zip(events, frames, originals, strict=True):
         again = json.loads(bytes(frame.data))
         if isinstance(event, ContentBlockStartEvent) and isinstance(
@@ -134,7 +128,7 @@ def test_unknown_block_is_written_raw() -> None:
         if isinstance(e, ContentBlockStartEvent) and isinstance(e.content_block, UnknownBlock)
     ]
     assert starts, "the fallback block is expected to be of a kind streamkit does not type"
-    frame = streamkit.encode_event(starts[0])
+    frame = streamkit.events.encode_event(starts[0])
     assert frame.startswith(b"event: content_block_start\ndata: ")
     payload = json.loads(frame.split(b"data: ", 1)[1])
     assert payload["content_block"]["type"] == "fallback"
@@ -153,20 +147,20 @@ def test_strict_reduce_of_a_max_tokens_stop() -> None:
 @pytest.mark.recordings
 def test_iter_finished_reports_text_thinking_and_tools() -> None:
     for path in PATHS:
-        finished = list(streamkit.iter_finished(path))
+        finished = list(streamkit.io.iter_finished(path))
         reducer = MessageReducer(index_policy="ignore")
         expected = []
         for event in streamkit.iter_events(path, errors="yield"):
             reducer.step(event)
             expected += reducer.take_finished()
         assert finished == expected, path.name
-    kinds = {type(f) for p in PATHS for f in streamkit.iter_finished(p)}
+    kinds = {type(f) for p in PATHS for f in streamkit.io.iter_finished(p)}
     assert kinds == {TextDone, ThinkingDone, ToolCallDone}
 
 
 def test_tee_folds_a_messages_stream() -> None:
     data = messages_stream(seed=9, tool_calls=2, thinking=True)
-    tee = streamkit.StreamTee(MessageReducer())
+    tee = streamkit.io.TeeCore(MessageReducer())
     for i in range(0, len(data), 50):
         tee.feed(data[i : i + 50])
     tee.close()
@@ -179,7 +173,7 @@ def test_tee_folds_a_messages_stream() -> None:
 
 def test_messages_error_first_is_detected_as_messages() -> None:
     decoder = EventDecoder(errors="yield")
-    [frame] = streamkit.iter_frames(_sse(_ERROR))
+    [frame] = streamkit.io.iter_frames(_sse(_ERROR))
     event = decoder.decode(frame)
     assert isinstance(event, MessageErrorEvent) and decoder.api == "messages"
     with pytest.raises(APIStreamError) as info:
@@ -199,7 +193,7 @@ def test_messages_error_first_is_detected_as_messages() -> None:
 )
 def test_responses_error_first_stays_responses(payload: dict[str, Any]) -> None:
     decoder = EventDecoder(errors="yield")
-    [frame] = streamkit.iter_frames(_sse(payload))
+    [frame] = streamkit.io.iter_frames(_sse(payload))
     assert isinstance(decoder.decode(frame), ResponseErrorEvent)
     assert decoder.api == "responses"
 

@@ -10,17 +10,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import streamkit
-from streamkit import (
+from streamkit import ChatCompletion, Response, areduce, combine, iter_events, reduce
+from streamkit.errors import (
     APIStreamError,
-    ChatCompletion,
     EventDecodeError,
     IncompleteStreamError,
-    Response,
     TruncatedStreamError,
-    areduce,
-    combine,
-    iter_events,
-    reduce,
 )
 from streamkit.events import ResponseCompletedEvent
 from streamkit.testing import demo_stream
@@ -103,7 +98,7 @@ def test_decode_error_keeps_what_was_reduced() -> None:
 def test_empty_stream() -> None:
     # Empty input is no event stream; keep-alives alone are a stream cut before its
     # first event.
-    with pytest.raises(streamkit.NotEventStreamError, match="the input is empty"):
+    with pytest.raises(streamkit.errors.NotEventStreamError, match="the input is empty"):
         reduce(b"")
     result = reduce(b": keep-alive\n\n")
     assert result.verdict is not None and result.verdict.status == "truncated"
@@ -135,15 +130,18 @@ def test_combined_reducers_equal_separate_runs(seed: int, data: st.DataObject) -
     events = list(iter_events(random_chunks(raw, seed=seed, hi=300), errors="yield"))
     api = "chat" if path.parent.name == "chat" else "responses"
     together = combine(
-        streamkit.reducer_for(api), streamkit.OutputText(), streamkit.ToolCalls(), streamkit.Usage()
-    ).feed(events)
+        streamkit.reducer_for(api),
+        streamkit.TextReducer(),
+        streamkit.ToolCallsReducer(),
+        streamkit.UsageReducer(),
+    ).run(events)
     separate = tuple(
-        r.feed(events)
+        r.run(events)
         for r in (
             streamkit.reducer_for(api),
-            streamkit.OutputText(),
-            streamkit.ToolCalls(),
-            streamkit.Usage(),
+            streamkit.TextReducer(),
+            streamkit.ToolCallsReducer(),
+            streamkit.UsageReducer(),
         )
     )
     assert together == separate
@@ -155,11 +153,11 @@ def test_iter_finished_reports_each_tool_call_once_with_parsed_arguments() -> No
 
     calls_compared = texts_compared = 0
     for path in PATHS:
-        finished = list(streamkit.iter_finished(path.read_bytes()))
+        finished = list(streamkit.io.iter_finished(path.read_bytes()))
         calls = [f for f in finished if isinstance(f, ToolCallDone) and f.kind == "function"]
         expected = [
             c
-            for c in streamkit.ToolCalls().feed(iter_events(path, errors="yield"))
+            for c in streamkit.ToolCallsReducer().run(iter_events(path, errors="yield"))
             if c.kind == "function"
         ]
         assert sorted((c.call_id or "", c.arguments) for c in calls) == sorted(
@@ -168,7 +166,7 @@ def test_iter_finished_reports_each_tool_call_once_with_parsed_arguments() -> No
         calls_compared += len(expected)
         texts = "".join(f.text for f in finished if isinstance(f, TextDone))
         if path.parent.name == "responses" and reduce(path).verdict.ok:  # type: ignore[union-attr]
-            assert texts == streamkit.OutputText().feed(iter_events(path, errors="yield")), (
+            assert texts == streamkit.TextReducer().run(iter_events(path, errors="yield")), (
                 path.name
             )
             texts_compared += bool(texts)

@@ -135,7 +135,7 @@ def run(
     events: Iterable[ChatStreamEvent], **options: Any
 ) -> tuple[ChatCompletion, ChatCompletionReducer]:
     r = ChatCompletionReducer(**options)
-    return r.feed(events), r
+    return r.run(events), r
 
 
 def encoded(obj: Any) -> bytes:
@@ -780,19 +780,19 @@ def test_integrity_policies(case: str) -> None:
     r = ChatCompletionReducer(index_policy="ignore")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        r.feed(events)
+        r.run(events)
     assert r.integrity_issues == [message]
 
     r = ChatCompletionReducer()  # "warn" is the default
     with pytest.warns(StreamIntegrityWarning, match="tool|choice") as caught:
-        r.feed(events)
+        r.run(events)
     assert [str(w.message) for w in caught] == [message]
     # The warning points at whoever stepped the reducer, not at the reducer itself.
     assert caught[0].filename.endswith("_base.py")  # feed() is the caller here
 
     r = ChatCompletionReducer(index_policy="raise")
     with pytest.raises(StreamIntegrityError) as info:
-        r.feed(events)
+        r.run(events)
     assert info.value.message == message
     assert info.value.index == len(events) - 1
     assert r.integrity_issues == [message]

@@ -335,7 +335,7 @@ def test_divergence_2_repeated_tool_call_id_and_name() -> None:
     assert (mine.id, mine.function.name, mine.function.arguments) == ("call_1", "f", "{}")
     # A *different* id is not silently glued either: it is an integrity issue.
     r = ChatCompletionReducer(index_policy="ignore")
-    r.feed(to_events([payloads[0], base(choices=[ch(tool_calls=[tc(0, id="call_2")])])]))
+    r.run(to_events([payloads[0], base(choices=[ch(tool_calls=[tc(0, id="call_2")])])]))
     assert r.integrity_issues == [
         "choice 0 tool call 0: id changed from 'call_1' to 'call_2'; kept the first"
     ]

@@ -53,7 +53,7 @@ def run(
     events: list[CompletionStreamEvent], **options: Any
 ) -> tuple[Completion, CompletionReducer]:
     r = CompletionReducer(**options)
-    return r.feed(events), r
+    return r.run(events), r
 
 
 def status(result: Completion) -> tuple[str, str | None]:

@@ -17,9 +17,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import streamkit
-from streamkit._decode import EventDecoder
-from streamkit._errors import APIStreamError
 from streamkit._sse import SSEDecoder, SSEFrame
+from streamkit.errors import APIStreamError
+from streamkit.events._decoder import EventDecoder
 from streamkit.events.messages import MessagesEvent
 from streamkit.models.messages import (
     CONTENT_BLOCK_CLASSES,

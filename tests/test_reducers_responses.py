@@ -17,8 +17,8 @@ import msgspec
 import pytest
 from helpers import RECORDINGS, recording_params, recording_paths
 
-from streamkit._errors import StreamError
 from streamkit._sse import SSEDecoder
+from streamkit.errors import StreamError
 from streamkit.events._common import UnknownEvent
 from streamkit.events.responses import (
     RESPONSE_EVENT_DECODER,
@@ -116,7 +116,7 @@ NAMES = [p.name for p in PATHS]
 def fold(events: Iterable[Any], **options: Any) -> tuple[ResponseReducer, Response]:
     options.setdefault("sequence_policy", "ignore")
     reducer = ResponseReducer(**options)
-    return reducer, reducer.feed(events)
+    return reducer, reducer.run(events)
 
 
 def tag(event: Any) -> str:
@@ -618,7 +618,7 @@ def test_resumed_stream_extends_the_snapshot() -> None:
 
 def test_unknown_content_index_on_a_known_item() -> None:
     reducer = ResponseReducer()
-    reducer.feed([created(0), message_added(0, 1), text_delta(0, "x", 2, content_index=3)])
+    reducer.run([created(0), message_added(0, 1), text_delta(0, "x", 2, content_index=3)])
     assert reducer.result().output[0].content == [OutputText(text="x", annotations=[])]
 
 
@@ -646,7 +646,7 @@ def test_refusal_stream() -> None:
 
 def test_audio_and_transcript_accumulate() -> None:
     reducer = ResponseReducer()
-    reducer.feed(
+    reducer.run(
         [
             created(0),
             ResponseAudioDeltaEvent(delta="AAA", sequence_number=1),
@@ -664,7 +664,7 @@ def test_audio_and_transcript_accumulate() -> None:
 def test_keepalive_and_unknown_events_are_counted_and_ignored() -> None:
     unknown = UnknownEvent(type="response.new_thing", raw=b'{"type":"x","sequence_number":2}')
     reducer = ResponseReducer(sequence_policy="raise")
-    result = reducer.feed(
+    result = reducer.run(
         [
             created(0),
             ResponseKeepaliveEvent(sequence_number=1),
@@ -687,7 +687,7 @@ def test_unknown_item_kept_as_is() -> None:
     event = decode_event_tolerant(raw)
     assert isinstance(event, ResponseOutputItemAddedEvent)
     reducer = ResponseReducer()
-    reducer.feed([created(0), event])
+    reducer.run([created(0), event])
     item = reducer.result().output[0]
     assert isinstance(item, UnknownItem) and item.type == "hologram"
     restored = ResponseReducer.restore(reducer.checkpoint())
@@ -717,7 +717,7 @@ def test_image_generation_partial_image_and_result() -> None:
         )
 
     reducer = ResponseReducer()
-    reducer.feed([created(0), added, partial(0, "P0", 2), partial(1, "P1", 3)])
+    reducer.run([created(0), added, partial(0, "P0", 2), partial(1, "P1", 3)])
     item = reducer.result().output[0]
     assert isinstance(item, ImageGenToolCall)
     assert reducer.partial_image(0) == "P1"
@@ -753,7 +753,7 @@ def test_status_events_set_the_item_status() -> None:
         }
     )
     reducer = ResponseReducer()
-    reducer.feed(
+    reducer.run(
         [
             created(0),
             added,
@@ -813,7 +813,7 @@ def test_sequence_gap_duplicate_reorder() -> None:
     reducer = ResponseReducer(sequence_policy="ignore")
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # "ignore" never warns
-        reducer.feed(seq_stream([0, 1, 3, 2, 3, 5, 6, 4]))
+        reducer.run(seq_stream([0, 1, 3, 2, 3, 5, 6, 4]))
     assert reducer.sequence_issues == [
         SequenceIssue(kind="gap", expected=2, got=3, index=2),
         SequenceIssue(kind="reorder", expected=4, got=2, index=3),
@@ -828,7 +828,7 @@ def test_sequence_gap_duplicate_reorder() -> None:
 def test_sequence_warn_is_the_default() -> None:
     reducer = ResponseReducer()
     with pytest.warns(StreamIntegrityWarning, match="gap: expected 2, got 5"):
-        reducer.feed(seq_stream([0, 1, 5]))
+        reducer.run(seq_stream([0, 1, 5]))
     assert len(reducer.sequence_issues) == 1
 
 
@@ -847,7 +847,7 @@ def test_sequence_raise() -> None:
 
 def test_sequence_resumed_stream_starts_anywhere() -> None:
     reducer = ResponseReducer(sequence_policy="raise")
-    reducer.feed(seq_stream([40, 41, 42]))
+    reducer.run(seq_stream([40, 41, 42]))
     assert reducer.sequence_issues == []
     assert reducer.result().verdict is not None
     assert reducer.result().verdict.last_sequence_number == 42
@@ -857,7 +857,7 @@ def test_sequence_resumed_stream_starts_anywhere() -> None:
 @pytest.mark.parametrize("name", recording_params(NAMES))
 def test_recordings_have_no_sequence_issues(name: str) -> None:
     reducer = ResponseReducer(sequence_policy="raise")
-    reducer.feed(recording(name))
+    reducer.run(recording(name))
     assert reducer.sequence_issues == []
 
 
@@ -866,7 +866,7 @@ def test_events_without_sequence_numbers_are_not_checked() -> None:
     events = recording("pydantic-ai__resp-text__5.sse")
     assert all(e.sequence_number is msgspec.UNSET for e in events)
     reducer = ResponseReducer(sequence_policy="raise")
-    result = reducer.feed(events)
+    result = reducer.run(events)
     assert result.verdict is not None and result.verdict.last_sequence_number is None
 
 
@@ -998,7 +998,7 @@ def test_tool_call_parse_error_is_recorded_not_raised() -> None:
         }
     )
     reducer = ResponseReducer()
-    reducer.feed(
+    reducer.run(
         [
             created(0),
             added,
@@ -1019,7 +1019,7 @@ def test_tool_call_parse_error_is_recorded_not_raised() -> None:
 
 def test_text_done_is_released_by_output_text_done() -> None:
     reducer = ResponseReducer()
-    reducer.feed([created(0), message_added(0, 1), text_delta(0, "a", 2), text_delta(0, "b", 3)])
+    reducer.run([created(0), message_added(0, 1), text_delta(0, "a", 2), text_delta(0, "b", 3)])
     assert reducer.take_finished() == []
     reducer.step(
         ResponseTextDoneEvent(
@@ -1058,7 +1058,7 @@ def test_checkpoint_restore_midway(name: str) -> None:
     assert isinstance(data, bytes)
     second = ResponseReducer.restore(data, verify=True, sequence_policy="ignore")
     assert isinstance(second.state, ResponseReducer.State)
-    restored = second.feed(events[cut:])
+    restored = second.run(events[cut:])
     assert restored == result
     assert restored.verdict == result.verdict
     assert second.take_finished() == expected.take_finished()
@@ -1103,7 +1103,7 @@ def test_many_deltas_fold_in_linear_time() -> None:
         for i in range(n)
     ]
     reducer = ResponseReducer()
-    result = reducer.feed([created(0), message_added(0, 1), *deltas, *args])
+    result = reducer.run([created(0), message_added(0, 1), *deltas, *args])
     assert len(result.output[0].content[0].text) == 5 * n
     assert len(result.output[1].arguments) == 3 * n
     # Reading the result joins the pieces once and compacts them.

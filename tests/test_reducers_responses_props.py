@@ -33,7 +33,7 @@ def test_assigning_the_state_drops_cached_results() -> None:
     events = recording("dd-trace-py__resp-text__1.sse")
     source, expected = fold(events)
     reducer = ResponseReducer(sequence_policy="ignore")
-    reducer.feed(events[:5])
+    reducer.run(events[:5])
     reducer.result()
     reducer.state = source.state
     assert reducer.result() == expected
@@ -66,7 +66,7 @@ def test_checkpoint_restore_anywhere_gives_the_same_result(
             reducer.checkpoint(), verify=True, sequence_policy="ignore"
         )
         assert reducer.result() == before
-    restored = reducer.feed(events[position:])
+    restored = reducer.run(events[position:])
     finished.extend(reducer.take_finished())
     assert restored == result
     assert restored.verdict == result.verdict

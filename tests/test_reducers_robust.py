@@ -20,14 +20,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_reducers_responses import created, ev, message_added, text_delta
 
-from streamkit._errors import StreamError
 from streamkit._sse import SSEDecoder
+from streamkit.errors import StreamError
 from streamkit.events._common import Done, UnknownEvent
 from streamkit.events.chat import CHAT_CHUNK_DECODER
 from streamkit.events.completions import COMPLETION_CHUNK_DECODER
 from streamkit.events.responses import RESPONSE_EVENT_DECODER, decode_event_tolerant
 from streamkit.models.responses import OutputMessage, OutputText, ReasoningItem
-from streamkit.reducers import IntegrityPolicy, ToolCalls
+from streamkit.reducers import IntegrityPolicy, ToolCallsReducer
 from streamkit.reducers._arguments import MAX_ARGUMENT_DEPTH, parse_arguments
 from streamkit.reducers._finished import ToolCallDone
 from streamkit.reducers._integrity import (
@@ -276,7 +276,7 @@ def test_item_of_another_kind_replacing_streamed_values_drops_them(
 def test_kind_mismatch_warning_points_at_the_caller_of_feed() -> None:
     events = [*message_stream(), ev(MISMATCHED["reasoning text at a message"])]
     with pytest.warns(StreamIntegrityWarning) as caught:
-        ResponseReducer().feed(events)
+        ResponseReducer().run(events)
     assert caught[0].filename.endswith("_base.py")  # feed() calls step()
 
 
@@ -426,13 +426,13 @@ def test_responses_deep_arguments_are_a_parse_error() -> None:
         ),
     ]
     reducer = ResponseReducer()
-    reducer.feed(events)
+    reducer.run(events)
     calls = [f for f in reducer.take_finished() if isinstance(f, ToolCallDone)]
     assert len(calls) == 1 and calls[0].parsed is None
     assert "nesting deeper than" in (calls[0].parse_error or "")
-    # The small ToolCalls reducer reports it the same way.
-    small = ToolCalls()
-    small.feed(events)
+    # The small ToolCallsReducer reports it the same way.
+    small = ToolCallsReducer()
+    small.run(events)
     (call,) = small.result()
     assert call.parsed is None and "nesting deeper than" in (call.parse_error or "")
 

@@ -23,7 +23,7 @@ from streamkit.models.messages import Usage as MessageUsage
 from streamkit.reducers._base import fold
 from streamkit.reducers._combinators import combine, filter_events, map_events, scan, tap
 from streamkit.reducers._partial_json import PartialJSON
-from streamkit.reducers._small import OutputText, Timing, ToolCalls, Usage
+from streamkit.reducers._small import TextReducer, TimingReducer, ToolCallsReducer, UsageReducer
 from streamkit.testing import messages_events, messages_stream
 
 RESPONSES = recording_paths("responses")
@@ -75,7 +75,7 @@ def test_output_text_responses_parts_in_order_and_done_wins() -> None:
             "logprobs": [],
         },
     )
-    assert OutputText().feed(iter_events(body)) == "Hello! second"
+    assert TextReducer().run(iter_events(body)) == "Hello! second"
 
 
 def test_output_text_chat_choice() -> None:
@@ -86,8 +86,8 @@ def test_output_text_chat_choice() -> None:
         chat_chunk([{"index": 1, "delta": {"content": "X"}, "finish_reason": None}]),
         chat_chunk([{"index": 0, "delta": {"content": "b"}, "finish_reason": "stop"}]),
     )
-    assert OutputText().feed(iter_events(body)) == "ab"
-    assert OutputText(choice=1).feed(iter_events(body)) == "X"
+    assert TextReducer().run(iter_events(body)) == "ab"
+    assert TextReducer(choice=1).run(iter_events(body)) == "X"
 
 
 def test_tool_calls_chat_parallel_and_only_when_finished() -> None:
@@ -130,7 +130,7 @@ def test_tool_calls_chat_parallel_and_only_when_finished() -> None:
         ]
     )
     final = chat_chunk([{"index": 0, "delta": {}, "finish_reason": "tool_calls"}])
-    reducer = ToolCalls()
+    reducer = ToolCallsReducer()
     for event in iter_events(sse(first, second)):
         reducer.step(event)
     assert reducer.result() == []  # not finished yet
@@ -160,7 +160,7 @@ def test_tool_calls_invalid_json_is_reported_not_raised() -> None:
         ),
         chat_chunk([{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]),
     )
-    (call,) = ToolCalls().feed(iter_events(body))
+    (call,) = ToolCallsReducer().run(iter_events(body))
     assert call.parsed is None and call.parse_error and call.arguments == "{oops"
 
 
@@ -178,7 +178,9 @@ def test_tool_calls_on_responses_recordings_match_final_items() -> None:
             if type(item).__name__ == "FunctionToolCall"
         ]
         got = [
-            (c.name, c.call_id, c.parsed) for c in ToolCalls().feed(events) if c.kind == "function"
+            (c.name, c.call_id, c.parsed)
+            for c in ToolCallsReducer().run(events)
+            if c.kind == "function"
         ]
         assert got == expected, path.name
         seen += bool(expected)
@@ -200,7 +202,7 @@ def test_output_text_on_responses_recordings_matches_server_text() -> None:
             for part in item.content
             if type(part).__name__ == "OutputText"
         )
-        assert OutputText().feed(events) == expected, path.name
+        assert TextReducer().run(events) == expected, path.name
         compared += bool(expected)
     assert compared >= 40
 
@@ -211,7 +213,7 @@ def test_usage_on_chat_recordings_is_the_last_reported() -> None:
     for path in CHAT:
         events = list(iter_events(path, errors="yield"))
         reported = [e.usage for e in events if isinstance(e, ChatCompletionChunk) and e.usage]
-        assert Usage().feed(events) == (reported[-1] if reported else None), path.name
+        assert UsageReducer().run(events) == (reported[-1] if reported else None), path.name
         with_usage += bool(reported)
     assert with_usage >= 10
 
@@ -222,7 +224,7 @@ def test_usage_not_erased_by_a_later_chunk() -> None:
         chat_chunk([], usage=usage),
         chat_chunk([{"index": 0, "delta": {}, "finish_reason": "stop"}]),
     )
-    result = Usage().feed(iter_events(body))
+    result = UsageReducer().run(iter_events(body))
     assert result is not None and result.total_tokens == 3
 
 
@@ -232,7 +234,7 @@ def fake_clock(times: list[float]) -> Iterator[float]:
 
 def test_timing_with_injected_clock() -> None:
     ticks = iter([100.0, 100.5, 101.0, 101.25, 101.75, 102.0])
-    timing = Timing(clock=lambda: next(ticks))  # start = 100.0
+    timing = TimingReducer(clock=lambda: next(ticks))  # start = 100.0
     body = sse(
         {"type": "response.in_progress_like_unknown"},
         text_delta(1, "a"),
@@ -240,7 +242,7 @@ def test_timing_with_injected_clock() -> None:
         text_delta(3, "c"),
         {"type": "response.other_unknown"},
     )
-    stats = timing.feed(iter_events(body))
+    stats = timing.run(iter_events(body))
     assert stats.time_to_first_event == 0.5
     assert stats.time_to_first_token == 1.0
     assert stats.token_deltas == 3
@@ -258,33 +260,33 @@ def body_of_deltas(n: int) -> bytes:
 
 def test_combine_tuple_and_named_equal_separate_runs() -> None:
     body = body_of_deltas(20)
-    both = combine(OutputText(), Timing(clock=lambda: 0.0)).feed(iter_events(body))
-    assert both[0] == OutputText().feed(iter_events(body))
-    named = combine(text=OutputText(), count=fold(lambda n, _: n + 1, 0)).feed(iter_events(body))
+    both = combine(TextReducer(), TimingReducer(clock=lambda: 0.0)).run(iter_events(body))
+    assert both[0] == TextReducer().run(iter_events(body))
+    named = combine(text=TextReducer(), count=fold(lambda n, _: n + 1, 0)).run(iter_events(body))
     assert named == {"text": both[0], "count": 20}
     with pytest.raises(TypeError):
-        combine(OutputText(), text=OutputText())  # type: ignore[call-overload]
+        combine(TextReducer(), text=TextReducer())  # type: ignore[call-overload]
 
 
 def test_filter_map_tap_scan() -> None:
     events = list(iter_events(body_of_deltas(5)))
     count_deltas = filter_events(ResponseTextDeltaEvent, fold(lambda n, _: n + 1, 0))
-    assert count_deltas.feed([*events, object()]) == 5
+    assert count_deltas.run([*events, object()]) == 5
     lengths = map_events(lambda e: len(e.delta), fold(lambda acc, n: [*acc, n], []))
-    assert lengths.feed(events) == [3, 3, 3, 3, 3]
+    assert lengths.run(events) == [3, 3, 3, 3, 3]
     seen: list[str] = []
-    assert tap(lambda e: seen.append(e.delta), OutputText()).feed(events) == "w0 w1 w2 w3 w4 "
+    assert tap(lambda e: seen.append(e.delta), TextReducer()).run(events) == "w0 w1 w2 w3 w4 "
     assert seen == ["w0 ", "w1 ", "w2 ", "w3 ", "w4 "]
-    assert list(scan(OutputText(), events[:3])) == ["w0 ", "w0 w1 ", "w0 w1 w2 ", "w0 w1 w2 "]
+    assert list(scan(TextReducer(), events[:3])) == ["w0 ", "w0 w1 ", "w0 w1 w2 ", "w0 w1 w2 "]
     assert (
-        filter_events(lambda e: e.sequence_number % 2 == 0, OutputText()).feed(events)
+        filter_events(lambda e: e.sequence_number % 2 == 0, TextReducer()).run(events)
         == "w0 w2 w4 "
     )
 
 
 def test_tool_calls_partial_arguments_while_streaming() -> None:
     pieces = ['{"city": "Pa', 'ris", "days": [1, ', "2]", "}"]
-    reducer = ToolCalls(partial=True)
+    reducer = ToolCallsReducer(partial=True)
     first = chat_chunk(
         [
             {
@@ -350,10 +352,10 @@ def test_small_reducers_on_messages_recordings_agree_with_the_fold(path: Path) -
     events = list(iter_events(path, errors="yield"))
     message = _message(events)
     text = "".join(b.text for b in message.content if isinstance(b, TextBlock))
-    assert OutputText().feed(events) == text
-    assert Usage().feed(events) == message.usage
-    tools = ToolCalls(partial=True)
-    done = tools.feed(events)
+    assert TextReducer().run(events) == text
+    assert UsageReducer().run(events) == message.usage
+    tools = ToolCallsReducer(partial=True)
+    done = tools.run(events)
     stopped = {
         e.index for e in events if type(e).__name__ == "ContentBlockStopEvent"
     }  # blocks that completed
@@ -380,14 +382,14 @@ def test_tool_use_without_input_parses_as_an_empty_object() -> None:
     paths = [p for p in MESSAGES if "no-input" in p.name]
     assert paths, "no recording of a tool use without input"
     for path in paths:
-        [call] = ToolCalls().feed(iter_events(path))
+        [call] = ToolCallsReducer().run(iter_events(path))
         assert call.arguments == "" and call.parsed == {} and call.parse_error is None
         assert call.kind == "tool_use" and call.name
 
 
 def test_messages_tool_calls_stream_and_complete_on_block_stop() -> None:
     events = messages_events(seed=2, text_words=0, tool_calls=3)
-    reducer = ToolCalls(partial=True)
+    reducer = ToolCallsReducer(partial=True)
     sent: dict[int, str] = {}
     for event in events:
         reducer.step(event)
@@ -409,7 +411,7 @@ def test_messages_tool_calls_stream_and_complete_on_block_stop() -> None:
 def test_messages_usage_replaces_cumulative_totals() -> None:
     events = list(iter_events(messages_stream(seed=5, text_words=30)))
     start = events[0].message.usage
-    reducer = Usage()
+    reducer = UsageReducer()
     reducer.step(events[0])
     first = reducer.result()
     assert first == start and first is not start  # a copy: the event is left alone
@@ -434,7 +436,7 @@ def test_messages_usage_delta_without_start() -> None:
         }
     ]
     body = b"".join(f"event: message_delta\ndata: {json.dumps(p)}\n\n".encode() for p in payloads)
-    result = Usage().feed(iter_events(body, "messages"))
+    result = UsageReducer().run(iter_events(body, "messages"))
     assert result == MessageUsage(input_tokens=0, output_tokens=7)
 
 
@@ -447,7 +449,7 @@ def test_messages_timing_counts_text_tool_and_thinking_deltas() -> None:
         and isinstance(e.delta, TextDelta | InputJSONDelta | ThinkingDelta)
     ]
     clock = iter(float(i) for i in range(len(events) + 1))
-    stats = Timing(clock=lambda: next(clock)).feed(events)
+    stats = TimingReducer(clock=lambda: next(clock)).run(events)
     assert stats.events == len(events)
     assert stats.token_deltas == len(tokens)  # the signature delta is not a token
     first = events.index(tokens[0]) + 1

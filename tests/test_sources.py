@@ -11,8 +11,8 @@ import pytest
 from helpers import random_chunks
 
 import streamkit
-from streamkit import SSEDecoder, StreamError, aiter_frames, iter_frames
-from streamkit.adapters import iter_chunks
+from streamkit import SSEDecoder, StreamError
+from streamkit.io import aiter_frames, iter_chunks, iter_frames
 from streamkit.testing import demo_stream
 
 STREAM = b"event: a\ndata: 1\n\nevent: b\ndata: 2\n\n: bye\n"

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from helpers import chunkings, recording_params, recording_paths
 
-from streamkit import SSEDecoder, iter_frames
+from streamkit import SSEDecoder
+from streamkit.io import iter_frames
 from streamkit.testing import DEMO_STREAMS, demo_stream
 
 PATHS = recording_paths()

@@ -10,20 +10,17 @@ import pytest
 from helpers import chunkings, random_chunks, recording_params, recording_paths
 
 import streamkit
-from streamkit import (
+from streamkit import StreamError, TextReducer, UsageReducer, reducer_for
+from streamkit.errors import (
     APIMismatchError,
-    Done,
     EventDecodeError,
     EventTooLargeError,
-    OutputText,
-    Reducer,
     StreamClosedError,
-    StreamError,
     StreamIntegrityError,
-    Usage,
-    reducer_for,
 )
-from streamkit.adapters._tee import StreamTee, atee, tee
+from streamkit.events import Done
+from streamkit.io._tee import TeeCore, atee, tee
+from streamkit.reducers import Reducer
 
 PATHS = recording_paths()
 needs_recordings = pytest.mark.recordings
@@ -39,7 +36,7 @@ CHAT = (
 BROKEN_EVENT = b"data: {not json\n\n"
 
 
-def api_of(path: Path) -> streamkit.API:
+def api_of(path: Path) -> streamkit.events.API:
     return "responses" if path.parent.name == "responses" else "chat"
 
 
@@ -48,7 +45,7 @@ def plans(data: bytes) -> Iterator[tuple[str, list[bytes]]]:
     return chunkings(data, bytewise=len(data) <= 64 * 1024)
 
 
-def expected_events(data: bytes) -> list[streamkit.Event]:
+def expected_events(data: bytes) -> list[streamkit.events.Event]:
     return list(streamkit.iter_events(data, errors="yield"))
 
 
@@ -89,13 +86,13 @@ def test_recording_forwarded_and_reduced(path: Path) -> None:
 def test_recording_small_reducers(path: Path) -> None:
     data = path.read_bytes()
     events = expected_events(data)
-    usage = Usage().feed(events)
-    text = OutputText().feed(events)
+    usage = UsageReducer().run(events)
+    text = TextReducer().run(events)
     chunks = random_chunks(data, seed=7)
-    t = tee(chunks, Usage())
+    t = tee(chunks, UsageReducer())
     assert b"".join(t) == data
     assert t.result == usage
-    t2 = tee(chunks, OutputText())
+    t2 = tee(chunks, TextReducer())
     assert b"".join(t2) == data
     assert t2.result == text
 
@@ -104,7 +101,7 @@ def test_recording_small_reducers(path: Path) -> None:
 @pytest.mark.parametrize("path", recording_params(PATHS))
 def test_recording_callable_observer(path: Path) -> None:
     data = path.read_bytes()
-    seen: list[streamkit.Event] = []
+    seen: list[streamkit.events.Event] = []
     t = tee(random_chunks(data, seed=3), seen.append)
     assert b"".join(t) == data
     assert seen == expected_events(data)
@@ -141,14 +138,14 @@ def test_path_source() -> None:
 def test_bytearray_and_memoryview_chunks_are_forwarded_as_they_are() -> None:
     buf = bytearray(CHAT[:50])
     chunks: list[Any] = [buf, memoryview(CHAT)[50:120], CHAT[120:]]
-    seen: list[streamkit.Event] = []
+    seen: list[streamkit.events.Event] = []
     forwarded = list(tee(chunks, seen.append))
     assert_forwarded(forwarded, chunks)
     assert seen == expected_events(CHAT)
 
 
 def test_chunk_is_parsed_before_it_is_forwarded() -> None:
-    seen: list[streamkit.Event] = []
+    seen: list[streamkit.events.Event] = []
     t = tee([CHAT[:10], CHAT[10:]], seen.append)
     assert next(t) == CHAT[:10]
     assert seen == []
@@ -168,7 +165,7 @@ def test_no_observer_counts_events() -> None:
 def test_bytes_after_done_are_forwarded_not_parsed() -> None:
     # An oversized event after [DONE] would be an SSE error if it were parsed.
     data = CHAT + BROKEN_EVENT + b"data: " + b"x" * 1000 + b"\n\n"
-    t = tee(split(data, 7), Usage(), max_event_bytes=500)
+    t = tee(split(data, 7), UsageReducer(), max_event_bytes=500)
     assert b"".join(t) == data
     assert t.error is None
     assert t.events == 3
@@ -190,7 +187,7 @@ def corrupt_stream() -> bytes:
 def test_corrupt_stream_keeps_forwarding(size: int) -> None:
     data = corrupt_stream()
     chunks = split(data, size)
-    seen: list[streamkit.Event] = []
+    seen: list[streamkit.events.Event] = []
     t = tee(chunks, seen.append)
     forwarded = list(t)
     assert_forwarded(forwarded, chunks)
@@ -283,7 +280,7 @@ def test_observer_stream_error_raise_mode() -> None:
     assert info.value.partial == 2
 
 
-class FailingFinish(Usage):
+class FailingFinish(UsageReducer):
     def finish(self) -> Any:
         raise StreamIntegrityError("inconsistent at the end")
 
@@ -330,7 +327,7 @@ def test_early_close_finishes_the_observer() -> None:
     t.close()
     assert closed == [True]
     assert t.result is not None
-    never_started = tee([CHAT], Usage())
+    never_started = tee([CHAT], UsageReducer())
     never_started.close()
     assert never_started.core.closed
 
@@ -339,7 +336,7 @@ def test_early_close_finishes_the_observer() -> None:
 
 
 def test_core_feed_returns_observed_events() -> None:
-    core = StreamTee(reducer_for("chat"))
+    core = TeeCore(reducer_for("chat"))
     first = core.feed(CHAT[:200])
     rest = core.feed(CHAT[200:])
     assert first + rest == expected_events(CHAT)
@@ -353,7 +350,7 @@ def test_core_feed_returns_observed_events() -> None:
 
 
 def test_core_records_then_ignores() -> None:
-    core = StreamTee()
+    core = TeeCore()
     assert core.feed(BROKEN_EVENT) == []
     assert isinstance(core.error, EventDecodeError)
     assert core.feed(CHAT) == []
@@ -362,7 +359,7 @@ def test_core_records_then_ignores() -> None:
 
 
 def test_core_truncated_stream() -> None:
-    core = StreamTee(reducer_for("chat"))
+    core = TeeCore(reducer_for("chat"))
     core.feed(CHAT[:150])
     result = core.close()
     assert core.error is None
@@ -370,7 +367,7 @@ def test_core_truncated_stream() -> None:
 
 
 def test_core_raise_mode() -> None:
-    core = StreamTee(errors="raise")
+    core = TeeCore(errors="raise")
     with pytest.raises(EventDecodeError):
         core.feed(BROKEN_EVENT)
     assert isinstance(core.error, StreamError)
@@ -378,11 +375,11 @@ def test_core_raise_mode() -> None:
 
 def test_core_bad_arguments() -> None:
     with pytest.raises(ValueError):
-        StreamTee(errors="ignore")  # type: ignore[call-overload]
+        TeeCore(errors="ignore")  # type: ignore[call-overload]
     with pytest.raises(TypeError):
-        StreamTee(42)  # type: ignore[call-overload]
+        TeeCore(42)  # type: ignore[call-overload]
     with pytest.raises(ValueError):
-        StreamTee(api="nope")  # type: ignore[call-overload]
+        TeeCore(api="nope")  # type: ignore[call-overload]
 
 
 # -- async --------------------------------------------------------------------------------
@@ -412,7 +409,7 @@ async def test_async_errors_raise() -> None:
 
 @pytest.mark.anyio
 async def test_async_sync_source_and_aclose() -> None:
-    t = atee(split(CHAT, 30), Usage())
+    t = atee(split(CHAT, 30), UsageReducer())
     assert await t.__anext__() == CHAT[:30]
     await t.aclose()
     assert t.core.closed

@@ -19,9 +19,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import streamkit
-from streamkit import ChatCompletion, Done, Message, MessageReducer, Response, ResponseReducer
+from streamkit import ChatCompletion, Message, MessageReducer, Response, ResponseReducer
 from streamkit.events import (
     ChatCompletionChunk,
+    Done,
     ResponseCompletedEvent,
     ResponseContentPartAddedEvent,
     ResponseContentPartDoneEvent,
@@ -162,7 +163,7 @@ def test_named_streams_show_what_their_name_says(name: str) -> None:
         assert (kinds["FunctionToolCall"] >= 2) == name.endswith("-tools")
         assert (kinds["ReasoningItem"] == 1) == name.endswith(("-tools", "-reasoning"))
         assert bool(refusals) == name.endswith("-refusal")
-        assert bool(streamkit.OutputText().feed(events_of(demo_stream(name)))) == (
+        assert bool(streamkit.TextReducer().run(events_of(demo_stream(name)))) == (
             not name.endswith("-refusal")
         )
     elif isinstance(result, Message):
@@ -227,7 +228,7 @@ def test_same_bytes_in_a_fresh_interpreter() -> None:
 def test_different_seeds_different_streams(make: Any) -> None:
     streams = {make(seed=seed) for seed in range(20)}
     assert len(streams) == 20
-    texts = {streamkit.OutputText().feed(streamkit.iter_events(s)) for s in streams}
+    texts = {streamkit.TextReducer().run(streamkit.iter_events(s)) for s in streams}
     assert len(texts) > 10  # the story itself changes, not only the ids
 
 
@@ -248,7 +249,7 @@ def test_responses_stream_is_the_encoder_output(options: dict[str, Any]) -> None
 def test_responses_fold_equals_the_final_response(options: dict[str, Any]) -> None:
     data = responses_stream(seed=3, **options)
     reducer = ResponseReducer(verify=True, sequence_policy="raise")
-    result = reducer.feed(events_of(data))
+    result = reducer.run(events_of(data))
     assert result.verdict.status == "completed"  # type: ignore[union-attr]
     assert reducer.divergences == []
     assert reducer.sequence_issues == []
@@ -387,7 +388,7 @@ def test_responses_preamble_announces_the_calls() -> None:
     response = final_response(data)
     message, *calls = response.output  # type: ignore[misc]
     assert isinstance(message, OutputMessage) and len(calls) == 2
-    text = streamkit.OutputText().feed(events_of(data))
+    text = streamkit.TextReducer().run(events_of(data))
     assert text.startswith("I'll ") and text.endswith(".") and "\n" not in text
 
 
@@ -537,7 +538,7 @@ def test_any_responses_stream_folds_exactly(
         preamble=preamble,
     )
     reducer = ResponseReducer(verify=True, sequence_policy="raise")
-    result = reducer.feed(events_of(data))
+    result = reducer.run(events_of(data))
     assert result.verdict.ok and reducer.divergences == []  # type: ignore[union-attr]
     assert result == final_response(data)
 
@@ -580,7 +581,7 @@ def test_messages_stream_is_the_encoder_output(options: dict[str, Any]) -> None:
     assert data == messages_stream(seed=3, **options)
     assert data == b"".join(streamkit.encode_events(messages_events(seed=3, **options)))
     # Every event is named, as Anthropic's server names them.
-    frames = list(streamkit.iter_frames(data))
+    frames = list(streamkit.io.iter_frames(data))
     assert [f.event for f in frames] == [json.loads(bytes(f.data))["type"] for f in frames]
     assert events_of(data) == messages_events(seed=3, **options)
 
@@ -618,7 +619,7 @@ def test_messages_reduce_to_what_the_deltas_carry(options: dict[str, Any]) -> No
     events = messages_events(seed=4, **options)
     message = streamkit.reduce(messages_stream(seed=4, **options), strict=True)
     assert isinstance(message, Message)
-    assert message == MessageReducer().feed(events)
+    assert message == MessageReducer().run(events)
     texts: dict[int, str] = {}
     inputs: dict[int, str] = {}
     signatures: dict[int, str] = {}
@@ -711,7 +712,7 @@ print(json.dumps([m for m in sys.modules if m.startswith("streamkit.")]))
     assert done.returncode == 0, done.stderr
     loaded = set(json.loads(done.stdout))
     assert "streamkit.testing._streams" in loaded
-    assert not {m for m in loaded if m.startswith(("streamkit.adapters", "streamkit.http"))}
+    assert not {m for m in loaded if m.startswith(("streamkit.io", "streamkit.http"))}
 
 
 def test_python_m_streamkit_testing(tmp_path: Any) -> None:

@@ -44,9 +44,9 @@ functions that need them do, and raise ``MissingDependencyError`` (an
 ``ImportError`` naming the extra to install) when they are missing.
 """
 
-from ._dask import plan_tasks, to_bag, to_dataframe
-from ._local import cpu_count, iter_results, iter_rows
-from ._read import (
+from streamkit.archive._dask import plan_tasks, to_bag, to_dataframe
+from streamkit.archive._local import cpu_count, iter_results, iter_rows
+from streamkit.archive._read import (
     DEFAULT_PARTITION_SIZE,
     STREAM_SUFFIXES,
     BadRecordError,
@@ -56,8 +56,8 @@ from ._read import (
     discover,
     task_rows,
 )
-from ._row import ReducerFactory, StreamRow, reduce_stream
-from ._write import (
+from streamkit.archive._row import ReducerFactory, StreamRow, reduce_stream
+from streamkit.archive._write import (
     ROW_COLUMNS,
     SCHEMA_VERSION,
     arrow_schema,

@@ -7,10 +7,16 @@ import os
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from ._local import prepare
-from ._read import DEFAULT_PARTITION_SIZE, MissingDependencyError, Task, plan, task_rows
-from ._row import ReducerFactory, StreamRow
-from ._write import require_pyarrow, to_arrow
+from streamkit.archive._local import prepare
+from streamkit.archive._read import (
+    DEFAULT_PARTITION_SIZE,
+    MissingDependencyError,
+    Task,
+    plan,
+    task_rows,
+)
+from streamkit.archive._row import ReducerFactory, StreamRow
+from streamkit.archive._write import require_pyarrow, to_arrow
 
 if TYPE_CHECKING:
     import dask.bag

@@ -13,8 +13,15 @@ from typing import Any
 
 import msgspec
 
-from ._read import DEFAULT_PARTITION_SIZE, Task, discover, plan, require_zstandard, task_rows
-from ._row import ReducerFactory, StreamRow
+from streamkit.archive._read import (
+    DEFAULT_PARTITION_SIZE,
+    Task,
+    discover,
+    plan,
+    require_zstandard,
+    task_rows,
+)
+from streamkit.archive._row import ReducerFactory, StreamRow
 
 __all__ = ["cpu_count", "iter_results", "iter_rows", "prepare"]
 

@@ -20,7 +20,7 @@ from typing import IO, Any, Final, cast
 
 import msgspec
 
-from ._row import ReducerFactory, StreamRow, error_row, reduce_stream
+from streamkit.archive._row import ReducerFactory, StreamRow, error_row, reduce_stream
 
 __all__ = [
     "DEFAULT_PARTITION_SIZE",

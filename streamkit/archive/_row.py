@@ -12,23 +12,23 @@ from typing import Any, TypeAlias
 
 import msgspec
 
-from .._errors import StreamError
-from .._sse import SSEDecoder
-from ..adapters import iter_events
-from ..adapters._reduce import _api_of
-from ..models.chat import ChatCompletion
-from ..models.completions import Completion
-from ..models.messages import Message, TextBlock
-from ..models.responses import (
+from streamkit._sse import SSEDecoder
+from streamkit.errors import StreamError
+from streamkit.io import iter_events
+from streamkit.io._reduce import _api_of
+from streamkit.models.chat import ChatCompletion
+from streamkit.models.completions import Completion
+from streamkit.models.messages import Message, TextBlock
+from streamkit.models.responses import (
     CustomToolCall,
     FunctionToolCall,
     MCPToolCall,
     OutputMessage,
     Response,
 )
-from ..models.responses import OutputText as OutputTextPart
-from ..reducers import ChatCompletionReducer, CompletionReducer, Reducer, ResponseReducer
-from ..reducers.messages import MessageReducer
+from streamkit.models.responses import OutputText as OutputTextPart
+from streamkit.reducers import ChatCompletionReducer, CompletionReducer, Reducer, ResponseReducer
+from streamkit.reducers.messages import MessageReducer
 
 __all__ = ["ReducerFactory", "StreamRow", "error_row", "reduce_stream"]
 

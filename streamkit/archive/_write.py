@@ -10,8 +10,8 @@ from typing import IO, Any, Final
 
 import msgspec
 
-from ._read import MissingDependencyError
-from ._row import StreamRow
+from streamkit.archive._read import MissingDependencyError
+from streamkit.archive._row import StreamRow
 
 __all__ = [
     "ROW_COLUMNS",

@@ -8,14 +8,16 @@ API stream; ``errors``: in-stream error payloads;
 
 from __future__ import annotations
 
-from ._common import (
+from streamkit.events._common import (
     Done,
     UnknownEvent,
 )
-from ._type import event_type
+from streamkit.events._decoder import API, ErrorMode, Event, EventDecoder
+from streamkit.events._encoder import aencode_events, encode_event, encode_events
+from streamkit.events._names import event_type
 
 # --- Chat Completions, Completions, shared ------------------------------- #
-from .chat import (
+from streamkit.events.chat import (
     CHAT_CHUNK_DECODER,
     ChatCompletionChunk,
     ChoiceDelta,
@@ -25,12 +27,12 @@ from .chat import (
     ChoiceDeltaToolCallFunction,
     ChunkChoice,
 )
-from .completions import (
+from streamkit.events.completions import (
     COMPLETION_CHUNK_DECODER,
     CompletionChunk,
     CompletionChunkChoice,
 )
-from .errors import (
+from streamkit.events.errors import (
     ERROR_PAYLOAD_DECODER,
     ErrorDetail,
     ErrorPayload,
@@ -38,7 +40,7 @@ from .errors import (
 )
 
 # --- Anthropic Messages API ------------------------------------------------ #
-from .messages import (
+from streamkit.events.messages import (
     BLOCK_DELTA_TYPES,
     MESSAGE_EVENT_CLASSES,
     MESSAGE_EVENT_DECODER,
@@ -69,7 +71,7 @@ from .messages import (
 )
 
 # --- Responses API -------------------------------------------------------- #
-from .responses import (
+from streamkit.events.responses import (
     OUTPUT_ITEM_TYPES,
     RESPONSE_EVENT_CLASSES,
     RESPONSE_EVENT_DECODER,
@@ -145,6 +147,13 @@ from .responses import (
 )
 
 __all__ = [
+    "API",
+    "ErrorMode",
+    "Event",
+    "EventDecoder",
+    "aencode_events",
+    "encode_event",
+    "encode_events",
     "event_type",
     # Responses API
     "ResponseTopLogProb",

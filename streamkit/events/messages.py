@@ -14,7 +14,7 @@ Decoding is a single tagged-union decode::
 and only when that raises ``msgspec.ValidationError`` should a caller try
 :func:`decode_message_event_tolerant`, which survives content blocks and deltas
 of unknown kinds (kept raw as ``UnknownBlock`` / ``UnknownDelta``) and tells
-unknown event types apart from malformed known ones. ``streamkit.EventDecoder``
+unknown event types apart from malformed known ones. ``streamkit.events.EventDecoder``
 (``api="messages"``, or detected with ``api="auto"``) drives both over SSE
 frames, as it does for the other APIs.
 """
@@ -27,8 +27,9 @@ from typing import Any, TypeAlias, get_args
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from ..models._base import Model
-from ..models.messages import (
+from streamkit.events._common import Done, UnknownEvent
+from streamkit.models._base import Model
+from streamkit.models.messages import (
     CONTENT_BLOCK_TYPES,
     UNKNOWN_BLOCK_TAG,
     Container,
@@ -39,7 +40,6 @@ from ..models.messages import (
     StopDetails,
     TextCitation,
 )
-from ._common import Done, UnknownEvent
 
 __all__ = [
     # deltas

@@ -33,8 +33,8 @@ from typing import Any, get_args
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from ..models._base import Model
-from ..models.responses import (
+from streamkit.models._base import Model
+from streamkit.models.responses import (
     OUTPUT_ITEM_TYPES,
     UNKNOWN_ITEM_TAG,
     Annotation,

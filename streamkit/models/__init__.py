@@ -6,15 +6,15 @@
 
 from __future__ import annotations
 
-from ._base import Model
-from ._verdict import (
+from streamkit.models._base import Model
+from streamkit.models._verdict import (
     HasVerdict,
     Verdict,
     VerdictStatus,
 )
 
 # --- Chat Completions, Completions, shared ------------------------------- #
-from .chat import (
+from streamkit.models.chat import (
     ChatCompletion,
     ChatCompletionAnnotation,
     ChatCompletionAudio,
@@ -42,7 +42,7 @@ from .chat import (
     TopLogprob,
     URLCitation,
 )
-from .completions import (
+from streamkit.models.completions import (
     Completion,
     CompletionChoice,
     CompletionLogprobs,
@@ -51,7 +51,7 @@ from .completions import (
 # --- Anthropic Messages API ------------------------------------------------ #
 # ``Usage`` and ``OutputTokensDetails`` are exported with a ``Message`` prefix:
 # other APIs have objects of those names.
-from .messages import (
+from streamkit.models.messages import (
     COMPLETED_STOP_REASONS,
     CONTENT_BLOCK_CLASSES,
     CONTENT_BLOCK_TYPES,
@@ -108,15 +108,15 @@ from .messages import (
     WebSearchToolResultError,
     block_type,
 )
-from .messages import (
+from streamkit.models.messages import (
     OutputTokensDetails as MessageOutputTokensDetails,
 )
-from .messages import (
+from streamkit.models.messages import (
     Usage as MessageUsage,
 )
 
 # --- Responses API -------------------------------------------------------- #
-from .responses import (
+from streamkit.models.responses import (
     OUTPUT_ITEM_CLASSES,
     OUTPUT_ITEM_TYPES,
     UNKNOWN_ITEM_TAG,

@@ -53,6 +53,9 @@ class Verdict(msgspec.Struct, kw_only=True, frozen=True):
         return self.status == "completed"
 
 
+_NOT_REDUCED: Final = Verdict(status="in_progress", reason="not reduced from a stream")
+
+
 class HasVerdict:
     """Mixin for final objects: ``obj.verdict`` is set when a reducer built it.
 
@@ -63,9 +66,13 @@ class HasVerdict:
     __slots__ = ()
 
     @property
-    def verdict(self) -> Verdict | None:
-        """How the stream that produced this object ended (None if not reduced)."""
-        got: Verdict | None = self.__dict__.get(_KEY)
+    def verdict(self) -> Verdict:
+        """How the stream that produced this object ended.
+
+        An object that no reducer built (decoded from JSON, made by hand) has
+        ``Verdict(status="in_progress", reason="not reduced from a stream")``.
+        """
+        got: Verdict = self.__dict__.get(_KEY, _NOT_REDUCED)
         return got
 
     def _set_verdict(self, verdict: Verdict) -> None:

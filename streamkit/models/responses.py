@@ -28,8 +28,8 @@ from typing import Any
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from ._base import Model
-from ._verdict import HasVerdict
+from streamkit.models._base import Model
+from streamkit.models._verdict import HasVerdict
 
 __all__ = [
     # content parts and annotations

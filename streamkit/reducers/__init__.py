@@ -2,14 +2,22 @@
 
 The final-object reducers (``ResponseReducer``, ``ChatCompletionReducer``,
 ``CompletionReducer``, ``MessageReducer`` for Anthropic Messages), small
-reducers (``OutputText``, ``ToolCalls``, ``Usage``, ``Timing``), combinators
+reducers (``TextReducer``, ``ToolCallsReducer``, ``UsageReducer``, ``TimingReducer``), combinators
 (``combine``, ``filter_events``, ``map_events``, ``tap``, ``scan``), ``fold``
 for plain functions, and ``PartialJSON`` for reading streaming tool arguments.
 """
 
-from ._base import Reducer, StatefulReducer, fold
-from ._combinators import Combined, Named, combine, filter_events, map_events, scan, tap
-from ._finished import (
+from streamkit.reducers._base import Reducer, StatefulReducer, fold
+from streamkit.reducers._combinators import (
+    Combined,
+    Named,
+    combine,
+    filter_events,
+    map_events,
+    scan,
+    tap,
+)
+from streamkit.reducers._finished import (
     Finished,
     ItemDone,
     ReasoningSummaryDone,
@@ -18,18 +26,30 @@ from ._finished import (
     ThinkingDone,
     ToolCallDone,
 )
-from ._integrity import (
+from streamkit.reducers._integrity import (
     IndexPolicy,
     IntegrityPolicy,
     StreamIntegrityError,
     StreamIntegrityWarning,
 )
-from ._partial_json import PartialJSON
-from ._small import OutputText, Timing, TimingStats, ToolCallProgress, ToolCalls, Usage
-from .chat import ChatCompletionReducer
-from .completions import CompletionReducer
-from .messages import MessageReducer, MessageReducerState, merge_usage
-from .responses import Divergence, ResponseReducer, SequenceIntegrityError, SequenceIssue
+from streamkit.reducers._partial_json import PartialJSON
+from streamkit.reducers._small import (
+    TextReducer,
+    TimingReducer,
+    TimingStats,
+    ToolCallProgress,
+    ToolCallsReducer,
+    UsageReducer,
+)
+from streamkit.reducers.chat import ChatCompletionReducer
+from streamkit.reducers.completions import CompletionReducer
+from streamkit.reducers.messages import MessageReducer, MessageReducerState, merge_usage
+from streamkit.reducers.responses import (
+    Divergence,
+    ResponseReducer,
+    SequenceIntegrityError,
+    SequenceIssue,
+)
 
 __all__ = [
     "ChatCompletionReducer",
@@ -43,7 +63,7 @@ __all__ = [
     "MessageReducer",
     "MessageReducerState",
     "Named",
-    "OutputText",
+    "TextReducer",
     "PartialJSON",
     "ReasoningSummaryDone",
     "Reducer",
@@ -56,12 +76,12 @@ __all__ = [
     "StreamIntegrityWarning",
     "TextDone",
     "ThinkingDone",
-    "Timing",
+    "TimingReducer",
     "TimingStats",
     "ToolCallDone",
     "ToolCallProgress",
-    "ToolCalls",
-    "Usage",
+    "ToolCallsReducer",
+    "UsageReducer",
     "combine",
     "filter_events",
     "fold",

@@ -41,7 +41,7 @@ class Reducer(abc.ABC, Generic[E, R]):
         """Tell the reducer the stream ended; return the final result."""
         return self.result()
 
-    def feed(self, events: Any) -> R:
+    def run(self, events: Any) -> R:
         """Step through an iterable of events, finish, and return the result."""
         step = self.step
         for event in events:

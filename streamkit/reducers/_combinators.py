@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Generic, TypeVar, overload
 
-from ._base import Reducer
+from streamkit.reducers._base import Reducer
 
 __all__ = ["combine", "filter_events", "map_events", "tap", "scan", "Combined", "Named"]
 

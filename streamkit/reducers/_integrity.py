@@ -16,7 +16,7 @@ import abc
 import warnings
 from typing import Final, Literal, TypeAlias, TypeVar
 
-from streamkit._errors import StreamError
+from streamkit.errors import StreamIntegrityError, StreamIntegrityWarning
 
 __all__ = [
     "MAX_RECORDED_ISSUES",
@@ -41,14 +41,6 @@ MAX_RECORDED_ISSUES: Final = 100
 _POLICIES: Final = ("ignore", "warn", "raise")
 
 _T = TypeVar("_T")
-
-
-class StreamIntegrityWarning(UserWarning):
-    """A stream contradicted itself; the reducer kept going (policy ``"warn"``)."""
-
-
-class StreamIntegrityError(StreamError):
-    """A stream contradicted itself and policy ``"raise"`` was requested."""
 
 
 def check_policy(name: str, value: object) -> IntegrityPolicy:

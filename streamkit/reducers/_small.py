@@ -11,9 +11,9 @@ from typing import Any
 
 import msgspec
 
-from ..events.chat import ChatCompletionChunk
-from ..events.completions import CompletionChunk
-from ..events.messages import (
+from streamkit.events.chat import ChatCompletionChunk
+from streamkit.events.completions import CompletionChunk
+from streamkit.events.messages import (
     ContentBlockDeltaEvent,
     ContentBlockStartEvent,
     ContentBlockStopEvent,
@@ -23,7 +23,7 @@ from ..events.messages import (
     TextDelta,
     ThinkingDelta,
 )
-from ..events.responses import (
+from streamkit.events.responses import (
     ResponseCompletedEvent,
     ResponseCustomToolCallInputDeltaEvent,
     ResponseCustomToolCallInputDoneEvent,
@@ -41,25 +41,32 @@ from ..events.responses import (
     ResponseTextDeltaEvent,
     ResponseTextDoneEvent,
 )
-from ..models.chat import CompletionUsage
-from ..models.messages import TOOL_INPUT_BLOCKS, TextBlock, block_type
-from ..models.messages import Usage as MessageUsage
-from ..models.responses import CustomToolCall, FunctionToolCall, MCPToolCall, ResponseUsage
-from ._arguments import parse_arguments
-from ._base import Reducer
-from ._finished import ToolCallDone
-from ._partial_json import PartialJSON
-from .messages import merge_usage
+from streamkit.models.chat import CompletionUsage
+from streamkit.models.messages import TOOL_INPUT_BLOCKS, TextBlock, block_type
+from streamkit.models.messages import Usage as MessageUsage
+from streamkit.models.responses import CustomToolCall, FunctionToolCall, MCPToolCall, ResponseUsage
+from streamkit.reducers._arguments import parse_arguments
+from streamkit.reducers._base import Reducer
+from streamkit.reducers._finished import ToolCallDone
+from streamkit.reducers._partial_json import PartialJSON
+from streamkit.reducers.messages import merge_usage
 
-__all__ = ["OutputText", "ToolCallProgress", "ToolCalls", "Usage", "Timing", "TimingStats"]
+__all__ = [
+    "TextReducer",
+    "ToolCallProgress",
+    "ToolCallsReducer",
+    "UsageReducer",
+    "TimingReducer",
+    "TimingStats",
+]
 
 _UNSET = msgspec.UNSET
 _NO_INPUT = object()
-# Position keys of ToolCalls: (API, index, tool).
+# Position keys of ToolCallsReducer: (API, index, tool).
 _RESPONSES, _CHAT, _MESSAGES = 0, 1, 2
 
 
-class OutputText(Reducer[Any, str]):
+class TextReducer(Reducer[Any, str]):
     """The output text: Responses ``output_text`` parts in order (a ``.done``
     event's full text wins over its deltas), one Chat / Completions choice's
     content (``choice``, default 0), or the Messages text blocks in index
@@ -155,7 +162,7 @@ class ToolCallProgress(msgspec.Struct, kw_only=True, frozen=True):
 
     ``partial`` is ``PartialJSON.value()`` of the argument text so far (a
     read-only view, valid until the next event); it is never reported as
-    complete here: completed calls are in ``ToolCalls.result()``.
+    complete here: completed calls are in ``ToolCallsReducer.result()``.
     """
 
     name: str
@@ -185,7 +192,7 @@ _ARG_DONES: dict[type, str] = {
 }
 
 
-class ToolCalls(Reducer[Any, list[ToolCallDone]]):
+class ToolCallsReducer(Reducer[Any, list[ToolCallDone]]):
     """The completed tool calls, with their JSON arguments parsed.
 
     A call counts as completed on its done signal: the arguments ``.done`` event
@@ -355,7 +362,7 @@ class ToolCalls(Reducer[Any, list[ToolCallDone]]):
         return out
 
 
-class Usage(Reducer[Any, "ResponseUsage | CompletionUsage | MessageUsage | None"]):
+class UsageReducer(Reducer[Any, "ResponseUsage | CompletionUsage | MessageUsage | None"]):
     """The token usage the server reported (None if it reported none): from
     ``response.completed`` / ``incomplete`` / ``failed``, from whichever Chat
     or Completions chunk carries ``usage`` (a later chunk without it does not
@@ -435,7 +442,7 @@ _TOKEN_EVENTS = (
 )
 
 
-class Timing(Reducer[Any, TimingStats]):
+class TimingReducer(Reducer[Any, TimingStats]):
     """Time to first event and first token, gaps between tokens, tokens/s.
 
     Args:
@@ -466,7 +473,7 @@ class Timing(Reducer[Any, TimingStats]):
         self._last_token: float | None = None
         self._last: float | None = None
         self._gaps: list[float] = []
-        self._usage = Usage()
+        self._usage = UsageReducer()
 
     def step(self, event: Any) -> None:
         now = self._clock()

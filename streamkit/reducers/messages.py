@@ -25,7 +25,7 @@ from typing import Any, ClassVar, TypeAlias
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from streamkit.events._type import class_type_name
+from streamkit.events._names import class_type_name
 from streamkit.events.messages import (
     CitationsDelta,
     CompactionDelta,
@@ -593,4 +593,3 @@ def _joined(pieces: list[str]) -> str:
     text = "".join(pieces)
     pieces[:] = [text]
     return text
-

@@ -23,7 +23,7 @@ them, and the command line reads them as ``@NAME``), and
 This package needs neither httpx nor anyio.
 """
 
-from ._streams import (
+from streamkit.testing._streams import (
     DEMO_STREAMS,
     ChatEvent,
     chat_events,

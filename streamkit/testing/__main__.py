@@ -10,7 +10,7 @@ import argparse
 import os
 import sys
 
-from ._streams import DEMO_STREAMS, demo_stream
+from streamkit.testing._streams import DEMO_STREAMS, demo_stream
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -22,16 +22,16 @@ from typing import Any
 
 from msgspec import UNSET
 
-from .._encode import encode_events
-from ..events._common import Done
-from ..events.chat import (
+from streamkit.events._common import Done
+from streamkit.events._encoder import encode_events
+from streamkit.events.chat import (
     ChatCompletionChunk,
     ChoiceDelta,
     ChoiceDeltaToolCall,
     ChoiceDeltaToolCallFunction,
     ChunkChoice,
 )
-from ..events.messages import (
+from streamkit.events.messages import (
     ContentBlockDeltaEvent,
     ContentBlockStartEvent,
     ContentBlockStopEvent,
@@ -47,7 +47,7 @@ from ..events.messages import (
     TextDelta,
     ThinkingDelta,
 )
-from ..events.responses import (
+from streamkit.events.responses import (
     ResponseCompletedEvent,
     ResponseContentPartAddedEvent,
     ResponseContentPartDoneEvent,
@@ -67,16 +67,16 @@ from ..events.responses import (
     ResponseTextDeltaEvent,
     ResponseTextDoneEvent,
 )
-from ..models.chat import CompletionTokensDetails, CompletionUsage, PromptTokensDetails
-from ..models.messages import (
+from streamkit.models.chat import CompletionTokensDetails, CompletionUsage, PromptTokensDetails
+from streamkit.models.messages import (
     CacheCreation,
     Message,
     TextBlock,
     ThinkingBlock,
     ToolUseBlock,
 )
-from ..models.messages import Usage as MessageUsage
-from ..models.responses import (
+from streamkit.models.messages import Usage as MessageUsage
+from streamkit.models.responses import (
     FunctionToolCall,
     InputTokensDetails,
     OutputItem,
@@ -89,7 +89,7 @@ from ..models.responses import (
     ResponseUsage,
     SummaryText,
 )
-from . import _text
+from streamkit.testing import _text
 
 __all__ = [
     "DEMO_STREAMS",

@@ -11,9 +11,13 @@ Values taken from the terminal response rather than the fold, and why, are
 listed in ``_reducer._SERVER_FINAL_FIELDS`` and ``ResponseReducer._merge_final``.
 """
 
-from .._integrity import StreamIntegrityError, StreamIntegrityWarning
-from ._reducer import ResponseReducer, SequenceIntegrityError, SequencePolicy
-from ._state import Divergence, ResponseReducerState, SequenceIssue
+from streamkit.reducers._integrity import StreamIntegrityError, StreamIntegrityWarning
+from streamkit.reducers.responses._reducer import (
+    ResponseReducer,
+    SequenceIntegrityError,
+    SequencePolicy,
+)
+from streamkit.reducers.responses._state import Divergence, ResponseReducerState, SequenceIssue
 
 __all__ = [
     "ResponseReducer",

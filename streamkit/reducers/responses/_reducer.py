@@ -24,8 +24,8 @@ import msgspec
 from msgspec import UNSET
 from msgspec.structs import replace
 
-from ...events._common import UnknownEvent
-from ...events.responses import (
+from streamkit.events._common import UnknownEvent
+from streamkit.events.responses import (
     ResponseApplyPatchCallOperationDiffDeltaEvent,
     ResponseApplyPatchCallOperationDiffDoneEvent,
     ResponseAudioDeltaEvent,
@@ -90,8 +90,8 @@ from ...events.responses import (
     ResponseWebSearchCallInProgressEvent,
     ResponseWebSearchCallSearchingEvent,
 )
-from ...models._verdict import Verdict
-from ...models.responses import (
+from streamkit.models._verdict import Verdict
+from streamkit.models.responses import (
     ApplyPatchToolCall,
     CodeInterpreterToolCall,
     CustomToolCall,
@@ -110,9 +110,9 @@ from ...models.responses import (
     Response,
     WebSearchToolCall,
 )
-from .._arguments import parse_arguments
-from .._base import StatefulReducer
-from .._finished import (
+from streamkit.reducers._arguments import parse_arguments
+from streamkit.reducers._base import StatefulReducer
+from streamkit.reducers._finished import (
     Finished,
     ItemDone,
     ReasoningSummaryDone,
@@ -120,7 +120,7 @@ from .._finished import (
     TextDone,
     ToolCallDone,
 )
-from .._integrity import (
+from streamkit.reducers._integrity import (
     IntegrityPolicy,
     IntegrityReporter,
     StreamIntegrityError,
@@ -128,7 +128,7 @@ from .._integrity import (
     check_policy,
     record_bounded,
 )
-from ._state import (
+from streamkit.reducers.responses._state import (
     PLACEHOLDERS,
     Divergence,
     ResponseReducerState,
@@ -150,7 +150,13 @@ from ._state import (
     streamed_text,
     to_logprob,
 )
-from ._verify import compare, item_type, to_builtins_view, verify_item, verify_view
+from streamkit.reducers.responses._verify import (
+    compare,
+    item_type,
+    to_builtins_view,
+    verify_item,
+    verify_view,
+)
 
 __all__ = ["ResponseEvent", "ResponseReducer", "SequenceIntegrityError", "SequencePolicy"]
 

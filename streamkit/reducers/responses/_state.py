@@ -25,8 +25,8 @@ import msgspec
 from msgspec import UNSET
 from msgspec.structs import replace
 
-from ...events.responses import ResponseErrorEvent, ResponseLogProb
-from ...models.responses import (
+from streamkit.events.responses import ResponseErrorEvent, ResponseLogProb
+from streamkit.models.responses import (
     Annotation,
     ApplyPatchToolCall,
     ApplyPatchUpdateFileOperation,

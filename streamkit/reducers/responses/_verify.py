@@ -13,7 +13,7 @@ from typing import Any
 import msgspec
 from msgspec import UNSET
 
-from ...models.responses import (
+from streamkit.models.responses import (
     ApplyPatchCreateFileOperation,
     ApplyPatchToolCall,
     ApplyPatchUpdateFileOperation,
@@ -29,7 +29,7 @@ from ...models.responses import (
     ReasoningItem,
     UnknownItem,
 )
-from ._state import Divergence, _Slot, slot_item
+from streamkit.reducers.responses._state import Divergence, _Slot, slot_item
 
 __all__ = ["compare", "delta_view", "diff", "item_type", "to_builtins_view", "verify_item"]
 

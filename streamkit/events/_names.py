@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._common import Done, UnknownEvent
-from .chat import ChatCompletionChunk
-from .completions import CompletionChunk
-from .errors import StreamErrorEvent
+from streamkit.events._common import Done, UnknownEvent
+from streamkit.events.chat import ChatCompletionChunk
+from streamkit.events.completions import CompletionChunk
+from streamkit.events.errors import StreamErrorEvent
 
 __all__ = ["event_type", "class_type_name"]
 

@@ -26,6 +26,8 @@ __all__ = [
     "StreamTimeoutError",
     "ResumeFailedError",
     "NotEventStreamError",
+    "StreamIntegrityError",
+    "StreamIntegrityWarning",
 ]
 
 _EXCERPT = 80
@@ -306,3 +308,12 @@ class ResumeFailedError(ConnectionLostError):
         self.attempts = attempts
         self.last_error = last_error
         super().__init__(message, index=index, event_type=event_type)
+
+
+class StreamIntegrityError(StreamError):
+    """A stream contradicted itself (a gap, a duplicate, an impossible index) and
+    the reducer's integrity policy is ``"raise"``."""
+
+
+class StreamIntegrityWarning(UserWarning):
+    """A stream contradicted itself; the reducer kept going (policy ``"warn"``)."""

@@ -11,34 +11,34 @@ from typing import Any
 
 import msgspec
 
-from .._decode import API, Event, EventDecoder
-from .._errors import StreamError
-from .._sse import SSEDecoder
-from ..adapters import iter_events
-from ..adapters._reduce import _api_of
-from ..events import (
+from streamkit._sse import SSEDecoder
+from streamkit.cli._common import (
+    EXIT_API_ERROR,
+    EXIT_DIVERGED,
+    EXIT_INCOMPLETE,
+    EXIT_OK,
+    EXIT_TRUNCATED,
+)
+from streamkit.errors import StreamError
+from streamkit.events import (
     StreamErrorEvent,
     UnknownEvent,
 )
-from ..events._type import class_type_name as _class_name
-from ..events._type import event_type
-from ..events.messages import MessageErrorEvent
-from ..events.responses import ResponseErrorEvent, ResponseFailedEvent
-from ..models import ChatCompletion, Completion, Message, Response
-from ..reducers import (
+from streamkit.events._decoder import API, Event, EventDecoder
+from streamkit.events._names import class_type_name as _class_name
+from streamkit.events._names import event_type
+from streamkit.events.messages import MessageErrorEvent
+from streamkit.events.responses import ResponseErrorEvent, ResponseFailedEvent
+from streamkit.io import iter_events
+from streamkit.io._reduce import _api_of
+from streamkit.models import ChatCompletion, Completion, Message, Response
+from streamkit.reducers import (
     ChatCompletionReducer,
     CompletionReducer,
     Divergence,
     MessageReducer,
     Reducer,
     ResponseReducer,
-)
-from ._common import (
-    EXIT_API_ERROR,
-    EXIT_DIVERGED,
-    EXIT_INCOMPLETE,
-    EXIT_OK,
-    EXIT_TRUNCATED,
 )
 
 __all__ = [

@@ -17,7 +17,8 @@ from typing import Any, Literal, TypeAlias
 
 import msgspec
 
-from ._errors import (
+from streamkit._sse import SSEFrame
+from streamkit.errors import (
     APIMismatchError,
     APIStreamError,
     EventDecodeError,
@@ -25,19 +26,18 @@ from ._errors import (
     UnknownEventError,
     excerpt,
 )
-from ._sse import SSEFrame
-from .events._common import Done, UnknownEvent
-from .events.chat import CHAT_CHUNK_DECODER, ChatCompletionChunk
-from .events.completions import COMPLETION_CHUNK_DECODER, CompletionChunk
-from .events.errors import ERROR_PAYLOAD_DECODER, StreamErrorEvent
-from .events.messages import (
+from streamkit.events._common import Done, UnknownEvent
+from streamkit.events.chat import CHAT_CHUNK_DECODER, ChatCompletionChunk
+from streamkit.events.completions import COMPLETION_CHUNK_DECODER, CompletionChunk
+from streamkit.events.errors import ERROR_PAYLOAD_DECODER, StreamErrorEvent
+from streamkit.events.messages import (
     MESSAGE_EVENT_DECODER,
     MESSAGE_EVENT_TYPES,
     MessageErrorEvent,
     MessageStreamEvent,
     decode_message_event_tolerant,
 )
-from .events.responses import (
+from streamkit.events.responses import (
     RESPONSE_EVENT_DECODER,
     RESPONSE_EVENT_TYPES,
     ResponseErrorEvent,

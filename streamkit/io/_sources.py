@@ -9,7 +9,7 @@ import os
 from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Iterable, Iterator
 from typing import IO, TypeAlias, cast
 
-from .._sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder, SSEFrame
+from streamkit._sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder, SSEFrame
 
 __all__ = [
     "ByteSource",
@@ -19,6 +19,25 @@ __all__ = [
     "iter_frames",
     "aiter_frames",
 ]
+
+
+def framing_decoder(
+    decoder: SSEDecoder | None, max_event_bytes: int, max_idle_lines: int | None
+) -> SSEDecoder:
+    """The SSE decoder to drive: ``decoder`` as given, or a new one with the limits.
+
+    A decoder carries its own limits, so passing limits too would silently
+    ignore them: that is a ``TypeError``.
+    """
+    if decoder is None:
+        return SSEDecoder(max_event_bytes=max_event_bytes, max_idle_lines=max_idle_lines)
+    if max_event_bytes != DEFAULT_MAX_EVENT_BYTES or max_idle_lines is not None:
+        raise TypeError(
+            "pass either decoder= or max_event_bytes=/max_idle_lines=, not both: "
+            "a decoder keeps the limits it was made with"
+        )
+    return decoder
+
 
 #: Read size for file objects and paths.
 CHUNK_SIZE = 64 * 1024
@@ -103,7 +122,7 @@ def iter_frames(
     ``last_event_id``, ``retry``). Frames completed before an error are yielded
     before the error is raised.
     """
-    dec = decoder or SSEDecoder(max_event_bytes=max_event_bytes, max_idle_lines=max_idle_lines)
+    dec = framing_decoder(decoder, max_event_bytes, max_idle_lines)
     feed = dec.feed
     for chunk in iter_chunks(source):
         yield from feed(chunk)
@@ -118,7 +137,7 @@ async def aiter_frames(
     max_idle_lines: int | None = None,
 ) -> AsyncIterator[SSEFrame]:
     """Async twin of ``iter_frames`` over any async iterable of bytes."""
-    dec = decoder or SSEDecoder(max_event_bytes=max_event_bytes, max_idle_lines=max_idle_lines)
+    dec = framing_decoder(decoder, max_event_bytes, max_idle_lines)
     feed = dec.feed
     async for chunk in aiter_chunks(source):
         for frame in feed(chunk):

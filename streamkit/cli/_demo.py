@@ -10,9 +10,11 @@ from typing import IO, Any
 import msgspec
 from msgspec import UNSET
 
-from .. import reduce
-from .._decode import Event
-from ..events import (
+from streamkit import reduce
+from streamkit.cli._commands import format_table
+from streamkit.cli._common import EXIT_EPILOG, Pacer, Style, is_tty
+from streamkit.cli._pipeline import Final, error_text, prompt_tokens, run, verdict_exit
+from streamkit.events import (
     ChatCompletionChunk,
     ResponseFunctionCallArgumentsDeltaEvent,
     ResponseOutputItemAddedEvent,
@@ -20,20 +22,18 @@ from ..events import (
     ResponseRefusalDeltaEvent,
     ResponseTextDeltaEvent,
 )
-from ..events.messages import (
+from streamkit.events._decoder import Event
+from streamkit.events.messages import (
     ContentBlockDeltaEvent,
     ContentBlockStartEvent,
     InputJSONDelta,
     TextDelta,
     ThinkingDelta,
 )
-from ..models import ChatCompletion, Completion, Message, Response
-from ..models.messages import TOOL_INPUT_BLOCKS, block_type
-from ..models.responses import FunctionToolCall
-from ..testing import DEMO_STREAMS, demo_stream
-from ._commands import format_table
-from ._common import EXIT_EPILOG, Pacer, Style, is_tty
-from ._pipeline import Final, error_text, prompt_tokens, run, verdict_exit
+from streamkit.models import ChatCompletion, Completion, Message, Response
+from streamkit.models.messages import TOOL_INPUT_BLOCKS, block_type
+from streamkit.models.responses import FunctionToolCall
+from streamkit.testing import DEMO_STREAMS, demo_stream
 
 __all__ = ["DEMO_STREAM", "FIRST_TOKEN_SECONDS", "TOKENS_PER_SECOND", "add_demo", "measure"]
 

@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from ._common import EXIT_HINT, EXIT_OK, UsageError, is_tty
+from streamkit.cli._common import EXIT_HINT, EXIT_OK, UsageError, is_tty
 
 __all__ = ["add_archive"]
 
@@ -171,7 +171,7 @@ def _clock(seconds: float | None) -> str:
 def _dask_results(address: str, files: list[str]) -> Iterator[tuple[Any, list[Any]]]:
     """The tasks and their rows, computed on the cluster, in order, with a
     bounded number in flight."""
-    from ..archive import plan_tasks, task_rows
+    from streamkit.archive import plan_tasks, task_rows
 
     try:
         distributed: Any = importlib.import_module("distributed")
@@ -201,9 +201,9 @@ def _dask_results(address: str, files: list[str]) -> Iterator[tuple[Any, list[An
 
 
 def _archive(args: argparse.Namespace) -> int:
-    from ..archive import MissingDependencyError, cpu_count, iter_results
-    from ..archive._local import prepare
-    from ..archive._write import require_pyarrow, write_jsonl, write_parquet
+    from streamkit.archive import MissingDependencyError, cpu_count, iter_results
+    from streamkit.archive._local import prepare
+    from streamkit.archive._write import require_pyarrow, write_jsonl, write_parquet
 
     fmt = _format_of(args.out)
     try:

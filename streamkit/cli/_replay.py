@@ -8,10 +8,7 @@ import os
 import socket
 import sys
 
-from .. import replay
-from .._errors import StreamError
-from ..replay import ReplayApp
-from ._common import (
+from streamkit.cli._common import (
     EXIT_ADDRESS_IN_USE,
     EXIT_HINT,
     EXIT_OK,
@@ -20,7 +17,10 @@ from ._common import (
     error,
     named_stream,
 )
-from ._messages import describe
+from streamkit.cli._messages import describe
+from streamkit.errors import StreamError
+from streamkit.testing import replay
+from streamkit.testing.replay import ReplayApp
 
 __all__ = ["add_replay"]
 
@@ -91,6 +91,14 @@ def add_replay(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     parser.add_argument(
         "--seed", type=int, default=0, metavar="N", help="seed of the chunk sizes (default: 0)"
     )
+    parser.add_argument(
+        "--as",
+        dest="serve_as",
+        choices=("responses", "chat", "messages"),
+        default=None,
+        help="serve every recording as a stream of this API, converted "
+        "(streamkit.convert), at that API's endpoint",
+    )
     parser.set_defaults(run=_replay)
 
 
@@ -111,7 +119,13 @@ def _replay(args: argparse.Namespace) -> int:
     except ImportError:
         raise UsageError("replay needs uvicorn: pip install 'streamkit[server]'") from None
     try:
-        app = ReplayApp(recordings, chunk_sizes=args.chunks, delay=args.delay, seed=args.seed)
+        app = ReplayApp(
+            recordings,
+            chunk_sizes=args.chunks,
+            delay=args.delay,
+            seed=args.seed,
+            serve_as=args.serve_as,
+        )
     except OSError as exc:
         raise UsageError(f"cannot open {exc.filename}: {exc.strerror or exc}") from None
     except StreamError as exc:

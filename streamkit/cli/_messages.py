@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from .._errors import EventTooLargeError, StreamError
+from streamkit.errors import EventTooLargeError, StreamError
 
 __all__ = ["cli_wording", "describe"]
 

@@ -15,31 +15,8 @@ from typing import IO, Any
 
 import msgspec
 
-from .._decode import Event
-from .._encode import _restore_unknown_blocks
-from .._errors import NotEventStreamError, StreamError
-from .._sse import SSEDecoder, SSEFrame
-from ..adapters import iter_events, iter_frames
-from ..events import (
-    RESPONSE_EVENT_TYPES,
-    ChatCompletionChunk,
-    CompletionChunk,
-    Done,
-    StreamErrorEvent,
-    UnknownEvent,
-)
-from ..events._type import class_type_name
-from ..events.messages import (
-    MESSAGE_EVENT_CLASSES,
-    MESSAGE_EVENT_TYPES,
-    ContentBlockDeltaEvent,
-    ContentBlockStartEvent,
-    TextDelta,
-    ThinkingDelta,
-)
-from ..events.responses import ResponseTextDeltaEvent, ResponseTextDoneEvent
-from ..models import Message, UnknownBlock
-from ._common import (
+from streamkit._sse import SSEDecoder, SSEFrame
+from streamkit.cli._common import (
     EXIT_API_ERROR,
     EXIT_HINT,
     EXIT_NOT_EVENT_STREAM,
@@ -58,8 +35,8 @@ from ._common import (
     open_input,
     write_bytes,
 )
-from ._messages import describe
-from ._pipeline import (
+from streamkit.cli._messages import describe
+from streamkit.cli._pipeline import (
     ERROR_EVENTS,
     Outcome,
     error_text,
@@ -69,6 +46,29 @@ from ._pipeline import (
     verdict_exit,
     verdict_text,
 )
+from streamkit.errors import NotEventStreamError, StreamError
+from streamkit.events import (
+    RESPONSE_EVENT_TYPES,
+    ChatCompletionChunk,
+    CompletionChunk,
+    Done,
+    StreamErrorEvent,
+    UnknownEvent,
+)
+from streamkit.events._decoder import Event
+from streamkit.events._encoder import _restore_unknown_blocks
+from streamkit.events._names import class_type_name
+from streamkit.events.messages import (
+    MESSAGE_EVENT_CLASSES,
+    MESSAGE_EVENT_TYPES,
+    ContentBlockDeltaEvent,
+    ContentBlockStartEvent,
+    TextDelta,
+    ThinkingDelta,
+)
+from streamkit.events.responses import ResponseTextDeltaEvent, ResponseTextDoneEvent
+from streamkit.io import iter_events, iter_frames
+from streamkit.models import Message, UnknownBlock
 
 __all__ = [
     "DEFAULT_RATE",
@@ -430,7 +430,7 @@ def _positive_rate(text: str) -> float:
 class TextPrinter:
     """Writes the output text of a stream as its events arrive.
 
-    Prints what ``streamkit.OutputText`` collects: Responses ``output_text`` deltas
+    Prints what ``streamkit.TextReducer`` collects: Responses ``output_text`` deltas
     (and, when a ``.done`` event carries more than its deltas did, the rest), the
     content of one Chat / Completions choice, or the Messages text blocks. A
     Messages thinking block is shown too, set apart: a ``(thinking)`` line, its

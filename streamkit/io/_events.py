@@ -18,10 +18,17 @@ import re
 from collections.abc import AsyncIterator, Collection, Iterator, Sequence
 from contextlib import aclosing
 
-from .._decode import API, ErrorMode, Event, EventDecoder
-from .._errors import NotEventStreamError, StreamError
-from .._sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder, SSEFrame
-from ._sources import AsyncByteSource, BytesLike, ByteSource, aiter_chunks, iter_chunks
+from streamkit._sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder, SSEFrame
+from streamkit.errors import NotEventStreamError, StreamError
+from streamkit.events._decoder import API, ErrorMode, Event, EventDecoder
+from streamkit.io._sources import (
+    AsyncByteSource,
+    BytesLike,
+    ByteSource,
+    aiter_chunks,
+    framing_decoder,
+    iter_chunks,
+)
 
 __all__ = ["iter_events", "aiter_events", "iter_frame_events", "aiter_frame_events"]
 
@@ -36,7 +43,7 @@ def _decoders(
     max_idle_lines: int | None,
     events: EventDecoder | None = None,
 ) -> tuple[SSEDecoder, EventDecoder]:
-    sse = decoder or SSEDecoder(max_event_bytes=max_event_bytes, max_idle_lines=max_idle_lines)
+    sse = framing_decoder(decoder, max_event_bytes, max_idle_lines)
     return sse, events or EventDecoder(api, strict=strict, types=types, errors=errors)
 
 

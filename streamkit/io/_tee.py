@@ -1,7 +1,7 @@
 """A byte-exact tee: observe a stream's typed events while forwarding its bytes.
 
 A proxy must pass the upstream bytes on untouched, chunk for chunk, whatever it
-thinks of them. ``StreamTee`` parses a copy of the traffic on the side and
+thinks of them. ``TeeCore`` parses a copy of the traffic on the side and
 feeds the events to an observer (a reducer or a callable); ``tee`` and ``atee``
 wrap a byte source and yield its original chunk objects. Parsing problems never
 stop the forwarding: by default the first one is recorded in ``error`` and
@@ -14,13 +14,13 @@ from collections.abc import AsyncGenerator, Callable, Generator
 from contextlib import aclosing, closing
 from typing import Any, Generic, Literal, TypeAlias, TypeVar, cast, overload
 
-from .._decode import API, Event, EventDecoder
-from .._errors import StreamClosedError, StreamError
-from .._sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder
-from ..reducers._base import Reducer
-from ._sources import AsyncByteSource, BytesLike, ByteSource, aiter_chunks, iter_chunks
+from streamkit._sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder
+from streamkit.errors import StreamClosedError, StreamError
+from streamkit.events._decoder import API, Event, EventDecoder
+from streamkit.io._sources import AsyncByteSource, BytesLike, ByteSource, aiter_chunks, iter_chunks
+from streamkit.reducers._base import Reducer
 
-__all__ = ["AsyncTee", "StreamTee", "Tee", "TeeErrorMode", "atee", "tee"]
+__all__ = ["AsyncTee", "TeeCore", "Tee", "TeeErrorMode", "atee", "tee"]
 
 R = TypeVar("R")
 
@@ -31,7 +31,7 @@ TeeErrorMode: TypeAlias = Literal["record", "raise"]
 _MODES = ("record", "raise")
 
 
-class StreamTee(Generic[R]):
+class TeeCore(Generic[R]):
     """Sans-IO core of the tee: parse chunks on the side, feed an observer.
 
     Args:
@@ -65,7 +65,7 @@ class StreamTee(Generic[R]):
 
     @overload
     def __init__(
-        self: StreamTee[R],
+        self: TeeCore[R],
         observer: Reducer[Any, R],
         api: API = ...,
         *,
@@ -76,7 +76,7 @@ class StreamTee(Generic[R]):
 
     @overload
     def __init__(
-        self: StreamTee[None],
+        self: TeeCore[None],
         observer: Callable[[Event], object] | None = ...,
         api: API = ...,
         *,
@@ -231,7 +231,7 @@ class _TeeView(Generic[R]):
 
     __slots__ = ("core",)
 
-    def __init__(self, core: StreamTee[R]) -> None:
+    def __init__(self, core: TeeCore[R]) -> None:
         #: The sans-IO core doing the parsing.
         self.core = core
 
@@ -263,7 +263,7 @@ class Tee(_TeeView[R]):
 
     __slots__ = ("_chunks",)
 
-    def __init__(self, source: ByteSource, core: StreamTee[R]) -> None:
+    def __init__(self, source: ByteSource, core: TeeCore[R]) -> None:
         super().__init__(core)
         self._chunks = self._run(source)
 
@@ -305,7 +305,7 @@ class AsyncTee(_TeeView[R]):
 
     __slots__ = ("_chunks",)
 
-    def __init__(self, source: AsyncByteSource, core: StreamTee[R]) -> None:
+    def __init__(self, source: AsyncByteSource, core: TeeCore[R]) -> None:
         super().__init__(core)
         self._chunks = self._run(source)
 
@@ -380,9 +380,9 @@ def tee(
     the iteration, ``result`` holds the observer's ``finish()`` value,
     ``events`` the number of events and ``error`` a recorded parse error.
     With ``errors="raise"`` a parse error is raised after its chunk was
-    yielded. See ``StreamTee`` for the options.
+    yielded. See ``TeeCore`` for the options.
     """
-    core = StreamTee(
+    core = TeeCore(
         observer,
         api,
         errors=errors,
@@ -426,7 +426,7 @@ def atee(
     max_idle_lines: int | None = None,
 ) -> AsyncTee[Any]:
     """Async twin of ``tee`` over any async (or sync) byte source."""
-    core = StreamTee(
+    core = TeeCore(
         observer,
         api,
         errors=errors,

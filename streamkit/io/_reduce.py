@@ -3,32 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator
-from typing import Any
+from typing import Any, Literal, overload
 
-from .._decode import API, Event, EventDecoder
-from .._errors import (
+from streamkit._sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder
+from streamkit.errors import (
     APIStreamError,
     IncompleteStreamError,
     StreamError,
     TruncatedStreamError,
 )
-from .._sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder
-from ..events.chat import ChatCompletionChunk
-from ..events.completions import CompletionChunk
-from ..events.messages import MESSAGE_EVENT_CLASSES
-from ..events.responses import RESPONSE_EVENT_CLASSES
-from ..models.chat import ChatCompletion
-from ..models.completions import Completion
-from ..models.messages import Message
-from ..models.responses import Response
-from ..reducers._base import Reducer
-from ..reducers._finished import Finished
-from ..reducers.chat import ChatCompletionReducer
-from ..reducers.completions import CompletionReducer
-from ..reducers.messages import MessageReducer
-from ..reducers.responses import ResponseReducer
-from ._events import aiter_events, iter_events
-from ._sources import AsyncByteSource, ByteSource
+from streamkit.events._decoder import API, Event, EventDecoder
+from streamkit.events.chat import ChatCompletionChunk
+from streamkit.events.completions import CompletionChunk
+from streamkit.events.messages import MESSAGE_EVENT_CLASSES
+from streamkit.events.responses import RESPONSE_EVENT_CLASSES
+from streamkit.io._events import aiter_events, iter_events
+from streamkit.io._sources import AsyncByteSource, ByteSource, framing_decoder
+from streamkit.models.chat import ChatCompletion
+from streamkit.models.completions import Completion
+from streamkit.models.messages import Message
+from streamkit.models.responses import Response
+from streamkit.reducers._base import Reducer
+from streamkit.reducers._finished import Finished
+from streamkit.reducers.chat import ChatCompletionReducer
+from streamkit.reducers.completions import CompletionReducer
+from streamkit.reducers.messages import MessageReducer
+from streamkit.reducers.responses import ResponseReducer
 
 __all__ = ["reduce", "areduce", "reducer_for", "iter_finished"]
 
@@ -43,6 +43,16 @@ _CLASS_API: dict[type[Any], API] = {
 }
 
 
+@overload
+def reducer_for(api: Literal["responses"], *, verify: bool = False) -> ResponseReducer: ...
+@overload
+def reducer_for(api: Literal["chat"], *, verify: bool = False) -> ChatCompletionReducer: ...
+@overload
+def reducer_for(api: Literal["completions"], *, verify: bool = False) -> CompletionReducer: ...
+@overload
+def reducer_for(api: Literal["messages"], *, verify: bool = False) -> MessageReducer: ...
+@overload
+def reducer_for(api: API, *, verify: bool = False) -> Reducer[Any, Final]: ...
 def reducer_for(api: API, *, verify: bool = False) -> Reducer[Any, Any]:
     """A fresh reducer of the final object of ``api`` (``verify``: Responses only)."""
     if api == "responses":
@@ -196,6 +206,61 @@ def _field(obj: Any, name: str) -> Any:
     return None if value is None or type(value).__name__ == "UnsetType" else value
 
 
+@overload
+def reduce(
+    source: ByteSource,
+    api: Literal["responses"],
+    *,
+    strict: bool = False,
+    verify: bool = False,
+    decoder: SSEDecoder | None = None,
+    max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+    max_idle_lines: int | None = None,
+) -> Response: ...
+@overload
+def reduce(
+    source: ByteSource,
+    api: Literal["chat"],
+    *,
+    strict: bool = False,
+    verify: bool = False,
+    decoder: SSEDecoder | None = None,
+    max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+    max_idle_lines: int | None = None,
+) -> ChatCompletion: ...
+@overload
+def reduce(
+    source: ByteSource,
+    api: Literal["completions"],
+    *,
+    strict: bool = False,
+    verify: bool = False,
+    decoder: SSEDecoder | None = None,
+    max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+    max_idle_lines: int | None = None,
+) -> Completion: ...
+@overload
+def reduce(
+    source: ByteSource,
+    api: Literal["messages"],
+    *,
+    strict: bool = False,
+    verify: bool = False,
+    decoder: SSEDecoder | None = None,
+    max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+    max_idle_lines: int | None = None,
+) -> Message: ...
+@overload
+def reduce(
+    source: ByteSource,
+    api: API = "auto",
+    *,
+    strict: bool = False,
+    verify: bool = False,
+    decoder: SSEDecoder | None = None,
+    max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+    max_idle_lines: int | None = None,
+) -> Final: ...
 def reduce(
     source: ByteSource,
     api: API = "auto",
@@ -221,13 +286,68 @@ def reduce(
     (no object). ``verify=True`` (Responses) compares the fold with the
     server's final object; see ``ResponseReducer.divergences``.
     """
-    sse = decoder or SSEDecoder(max_event_bytes=max_event_bytes, max_idle_lines=max_idle_lines)
+    sse = framing_decoder(decoder, max_event_bytes, max_idle_lines)
     dec = EventDecoder(api, errors="yield")
     driver = _Driver(api, strict, verify, sse, lambda: dec.api)
     events: Iterator[Event] = iter_events(source, decoder=sse, event_decoder=dec)
     return driver.fold(events)
 
 
+@overload
+async def areduce(
+    source: AsyncByteSource,
+    api: Literal["responses"],
+    *,
+    strict: bool = False,
+    verify: bool = False,
+    decoder: SSEDecoder | None = None,
+    max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+    max_idle_lines: int | None = None,
+) -> Response: ...
+@overload
+async def areduce(
+    source: AsyncByteSource,
+    api: Literal["chat"],
+    *,
+    strict: bool = False,
+    verify: bool = False,
+    decoder: SSEDecoder | None = None,
+    max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+    max_idle_lines: int | None = None,
+) -> ChatCompletion: ...
+@overload
+async def areduce(
+    source: AsyncByteSource,
+    api: Literal["completions"],
+    *,
+    strict: bool = False,
+    verify: bool = False,
+    decoder: SSEDecoder | None = None,
+    max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+    max_idle_lines: int | None = None,
+) -> Completion: ...
+@overload
+async def areduce(
+    source: AsyncByteSource,
+    api: Literal["messages"],
+    *,
+    strict: bool = False,
+    verify: bool = False,
+    decoder: SSEDecoder | None = None,
+    max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+    max_idle_lines: int | None = None,
+) -> Message: ...
+@overload
+async def areduce(
+    source: AsyncByteSource,
+    api: API = "auto",
+    *,
+    strict: bool = False,
+    verify: bool = False,
+    decoder: SSEDecoder | None = None,
+    max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+    max_idle_lines: int | None = None,
+) -> Final: ...
 async def areduce(
     source: AsyncByteSource,
     api: API = "auto",
@@ -239,7 +359,7 @@ async def areduce(
     max_idle_lines: int | None = None,
 ) -> Final:
     """Async twin of ``reduce`` over any async (or sync) byte source."""
-    sse = decoder or SSEDecoder(max_event_bytes=max_event_bytes, max_idle_lines=max_idle_lines)
+    sse = framing_decoder(decoder, max_event_bytes, max_idle_lines)
     dec = EventDecoder(api, errors="yield")
     driver = _Driver(api, strict, verify, sse, lambda: dec.api)
     events: AsyncIterator[Event] = aiter_events(source, decoder=sse, event_decoder=dec)

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Generator
 from typing import IO, Any, Final
 
-from ..testing import DEMO_STREAMS, demo_stream
+from streamkit.testing import DEMO_STREAMS, demo_stream
 
 __all__ = [
     "EXIT_ADDRESS_IN_USE",

@@ -15,26 +15,26 @@ from typing import Any, get_args
 
 import msgspec
 
-from ._decode import API, Event
-from ._sse_encode import encode_sse
-from .events._common import Done, UnknownEvent
-from .events.chat import ChatCompletionChunk
-from .events.completions import CompletionChunk
-from .events.errors import StreamErrorEvent
-from .events.messages import (
+from streamkit._sse_encode import encode_sse
+from streamkit.events._common import Done, UnknownEvent
+from streamkit.events._decoder import API, Event
+from streamkit.events.chat import ChatCompletionChunk
+from streamkit.events.completions import CompletionChunk
+from streamkit.events.errors import StreamErrorEvent
+from streamkit.events.messages import (
     MESSAGE_EVENT_CLASSES,
     ContentBlockDeltaEvent,
     ContentBlockStartEvent,
     MessageStartEvent,
     UnknownDelta,
 )
-from .events.responses import (
+from streamkit.events.responses import (
     RESPONSE_EVENT_CLASSES,
     ResponseOutputItemAddedEvent,
     ResponseOutputItemDoneEvent,
 )
-from .models.messages import UnknownBlock
-from .models.responses import Response, UnknownItem
+from streamkit.models.messages import UnknownBlock
+from streamkit.models.responses import Response, UnknownItem
 
 __all__ = ["encode_event", "encode_events", "aencode_events"]
 

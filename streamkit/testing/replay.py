@@ -39,13 +39,13 @@ from urllib.parse import parse_qs
 import anyio
 import msgspec
 
-from ._decode import API, EventDecoder
-from ._errors import StreamError
-from ._sse import SSEDecoder, SSEFrame
-from ._sse_encode import encode_sse
-from .adapters._reduce import reduce
-from .models.messages import Message as AnthropicMessage
-from .models.messages import UnknownBlock
+from streamkit._sse import SSEDecoder, SSEFrame
+from streamkit._sse_encode import encode_sse
+from streamkit.errors import StreamError
+from streamkit.events._decoder import API, EventDecoder
+from streamkit.io._reduce import reduce
+from streamkit.models.messages import Message as AnthropicMessage
+from streamkit.models.messages import UnknownBlock
 
 __all__ = ["Recording", "ReplayApp", "ReplayRequest", "serve", "serving"]
 
@@ -160,6 +160,9 @@ class ReplayApp:
         cut_at: byte offsets: connection ``i`` (counted over the app's
             streams) ends after ``cut_at[i]`` body bytes.
         cut_mode: how a cut ends (see ``CutMode``).
+        serve_as: ``"responses"``, ``"chat"`` or ``"messages"``: serve every
+            recording as a stream of that API, converted with
+            ``streamkit.convert`` (recordings of that API are served as they are).
     """
 
     recordings: Iterable[str | os.PathLike[str] | tuple[str, bytes] | Recording]
@@ -172,6 +175,7 @@ class ReplayApp:
     cut_partial: bool = False
     cut_at: Sequence[int] = ()
     cut_mode: CutMode = "abort"
+    serve_as: Literal["responses", "chat", "messages"] | None = None
     #: Every request seen, in order.
     requests: list[ReplayRequest] = field(default_factory=list, init=False)
 
@@ -179,6 +183,8 @@ class ReplayApp:
         loaded = [r if isinstance(r, Recording) else Recording.load(r) for r in self.recordings]
         if not loaded:
             raise ValueError("ReplayApp needs at least one recording")
+        if self.serve_as is not None:
+            loaded = [_converted(r, self.serve_as) for r in loaded]
         #: The recordings served, loaded.
         self.catalog: list[Recording] = loaded
         self._by_name = {r.name: r for r in loaded}
@@ -329,6 +335,19 @@ class ReplayApp:
         if not self.cut_partial:
             return sent + (ids - len(b"id: %d\n" % (start + every)) if self.ids else 0)
         return sent + ids + len(events[every]) // 2
+
+
+def _converted(recording: Recording, to: Literal["responses", "chat", "messages"]) -> Recording:
+    """``recording`` as a stream of API ``to`` (itself when it already is one)."""
+    if recording.api == to:
+        return recording
+    if recording.api == "completions":
+        raise ValueError(f"{recording.name}: legacy Completions streams cannot be converted")
+    from ..convert import convert
+    from ..events import encode_events
+
+    body = b"".join(encode_events(convert(recording.raw, to, api=recording.api), api=to))
+    return Recording.load((recording.name, body))
 
 
 def _final(recording: Recording) -> Any:
