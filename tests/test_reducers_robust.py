@@ -373,8 +373,9 @@ def test_parse_arguments_bounds_nesting_depth() -> None:
     # Brackets inside strings (escaped quotes included) are not nesting.
     text = json.dumps({"a": '["\\"' + "[{" * DEEP})
     assert parse_arguments(text) == (json.loads(text), None)
-    # Invalid JSON is reported as before.
-    assert parse_arguments('{"a":') == (None, "Expecting value: line 1 column 6 (char 5)")
+    # Invalid JSON is reported with the parser's message and position.
+    parsed, error = parse_arguments('{"a":')
+    assert parsed is None and error is not None and "char 5" in error
 
 
 def deep_object() -> str:

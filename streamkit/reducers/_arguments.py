@@ -9,9 +9,10 @@ stream from driving the parser (or whoever walks the parsed value later) into a
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any, Final
+
+import orjson
 
 __all__ = ["MAX_ARGUMENT_DEPTH", "argument_depth_error", "parse_arguments"]
 
@@ -50,9 +51,9 @@ def parse_arguments(text: str) -> tuple[Any, str | None]:
     error = argument_depth_error(text)
     if error is not None:
         return None, error
+    # orjson: several times faster than json.loads on argument-sized objects,
+    # strict RFC 8259 (no NaN), and a depth limit of its own behind ours.
     try:
-        return json.loads(text), None
-    except ValueError as exc:
+        return orjson.loads(text), None
+    except orjson.JSONDecodeError as exc:
         return None, str(exc)
-    except RecursionError:  # pragma: no cover - the depth check comes first
-        return None, f"nesting deeper than {MAX_ARGUMENT_DEPTH} levels"
