@@ -10,7 +10,8 @@ parsing stops, while the bytes keep flowing.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Callable, Generator
+import os
+from collections.abc import AsyncGenerator, AsyncIterable, Callable, Generator, Iterable
 from contextlib import aclosing, closing
 from typing import Any, Generic, Literal, TypeAlias, TypeVar, cast, overload
 
@@ -23,6 +24,8 @@ from streamkit.reducers._base import Reducer
 __all__ = ["AsyncTee", "TeeCore", "Tee", "TeeErrorMode", "atee", "tee"]
 
 R = TypeVar("R")
+#: The type of the source's chunks, which the tee hands on unchanged.
+C = TypeVar("C", bound=BytesLike)
 
 #: What a tee does with a parse error: ``"record"`` it in ``error`` and stop
 #: parsing (the bytes keep flowing), or ``"raise"`` it.
@@ -256,7 +259,7 @@ class _TeeView(Generic[R]):
         return self.core.api
 
 
-class Tee(_TeeView[R]):
+class Tee(_TeeView[R], Generic[R, C]):
     """Iterator over a byte source's original chunks, observed on the way
     (returned by ``tee``). ``result``, ``events`` and ``error`` are complete
     once the iteration has ended, however it ended."""
@@ -267,10 +270,10 @@ class Tee(_TeeView[R]):
         super().__init__(core)
         self._chunks = self._run(source)
 
-    def __iter__(self) -> Tee[R]:
+    def __iter__(self) -> Tee[R, C]:
         return self
 
-    def __next__(self) -> BytesLike:
+    def __next__(self) -> C:
         return next(self._chunks)
 
     def close(self) -> None:
@@ -278,11 +281,12 @@ class Tee(_TeeView[R]):
         self._chunks.close()
         self.core._close_quietly()  # the iteration may never have started
 
-    def _run(self, source: ByteSource) -> Generator[BytesLike, None, None]:
+    def _run(self, source: ByteSource) -> Generator[C, None, None]:
         core = self.core
         try:
             # closing(): a file opened from a path is closed as soon as we stop.
-            chunks = cast("Generator[BytesLike, None, None]", iter_chunks(source))
+            # The chunks are the source's own objects, of its own type C.
+            chunks = cast("Generator[C, None, None]", iter_chunks(source))
             with closing(chunks):
                 for chunk in chunks:
                     try:
@@ -299,7 +303,7 @@ class Tee(_TeeView[R]):
         core.close()
 
 
-class AsyncTee(_TeeView[R]):
+class AsyncTee(_TeeView[R], Generic[R, C]):
     """Async iterator over a byte source's original chunks, observed on the
     way (returned by ``atee``)."""
 
@@ -309,10 +313,10 @@ class AsyncTee(_TeeView[R]):
         super().__init__(core)
         self._chunks = self._run(source)
 
-    def __aiter__(self) -> AsyncTee[R]:
+    def __aiter__(self) -> AsyncTee[R, C]:
         return self
 
-    async def __anext__(self) -> BytesLike:
+    async def __anext__(self) -> C:
         return await self._chunks.__anext__()
 
     async def aclose(self) -> None:
@@ -320,12 +324,13 @@ class AsyncTee(_TeeView[R]):
         await self._chunks.aclose()
         self.core._close_quietly()
 
-    async def _run(self, source: AsyncByteSource) -> AsyncGenerator[BytesLike, None]:
+    async def _run(self, source: AsyncByteSource) -> AsyncGenerator[C, None]:
         core = self.core
         try:
             # aclosing(): an unfinished async generator must be closed by its
             # owner, not left to the garbage collector.
-            async with aclosing(aiter_chunks(source)) as chunks:
+            achunks = cast("AsyncGenerator[C, None]", aiter_chunks(source))
+            async with aclosing(achunks) as chunks:
                 async for chunk in chunks:
                     try:
                         core.feed(chunk)
@@ -341,26 +346,50 @@ class AsyncTee(_TeeView[R]):
 
 @overload
 def tee(
-    source: ByteSource,
+    source: Iterable[C] | C,
     observer: Reducer[Any, R],
     *,
     api: API = ...,
     errors: TeeErrorMode = ...,
     max_event_bytes: int = ...,
     max_idle_lines: int | None = ...,
-) -> Tee[R]: ...
+) -> Tee[R, C]: ...
 
 
 @overload
 def tee(
-    source: ByteSource,
+    source: Iterable[C] | C,
     observer: Callable[[Event], object] | None = ...,
     *,
     api: API = ...,
     errors: TeeErrorMode = ...,
     max_event_bytes: int = ...,
     max_idle_lines: int | None = ...,
-) -> Tee[None]: ...
+) -> Tee[None, C]: ...
+
+
+@overload
+def tee(
+    source: str | os.PathLike[str],
+    observer: Reducer[Any, R],
+    *,
+    api: API = ...,
+    errors: TeeErrorMode = ...,
+    max_event_bytes: int = ...,
+    max_idle_lines: int | None = ...,
+) -> Tee[R, bytes]: ...
+
+
+@overload
+def tee(
+    source: str | os.PathLike[str],
+    observer: Callable[[Event], object] | None = ...,
+    *,
+    api: API = ...,
+    errors: TeeErrorMode = ...,
+    max_event_bytes: int = ...,
+    max_idle_lines: int | None = ...,
+) -> Tee[None, bytes]: ...
 
 
 def tee(
@@ -371,7 +400,7 @@ def tee(
     errors: TeeErrorMode = "record",
     max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
     max_idle_lines: int | None = None,
-) -> Tee[Any]:
+) -> Tee[Any, Any]:
     """Forward ``source``'s chunks unchanged while observing its events.
 
     Returns an iterator over the very chunk objects the source yields (any
@@ -394,26 +423,50 @@ def tee(
 
 @overload
 def atee(
-    source: AsyncByteSource,
+    source: AsyncIterable[C] | Iterable[C] | C,
     observer: Reducer[Any, R],
     *,
     api: API = ...,
     errors: TeeErrorMode = ...,
     max_event_bytes: int = ...,
     max_idle_lines: int | None = ...,
-) -> AsyncTee[R]: ...
+) -> AsyncTee[R, C]: ...
 
 
 @overload
 def atee(
-    source: AsyncByteSource,
+    source: AsyncIterable[C] | Iterable[C] | C,
     observer: Callable[[Event], object] | None = ...,
     *,
     api: API = ...,
     errors: TeeErrorMode = ...,
     max_event_bytes: int = ...,
     max_idle_lines: int | None = ...,
-) -> AsyncTee[None]: ...
+) -> AsyncTee[None, C]: ...
+
+
+@overload
+def atee(
+    source: str | os.PathLike[str],
+    observer: Reducer[Any, R],
+    *,
+    api: API = ...,
+    errors: TeeErrorMode = ...,
+    max_event_bytes: int = ...,
+    max_idle_lines: int | None = ...,
+) -> AsyncTee[R, bytes]: ...
+
+
+@overload
+def atee(
+    source: str | os.PathLike[str],
+    observer: Callable[[Event], object] | None = ...,
+    *,
+    api: API = ...,
+    errors: TeeErrorMode = ...,
+    max_event_bytes: int = ...,
+    max_idle_lines: int | None = ...,
+) -> AsyncTee[None, bytes]: ...
 
 
 def atee(
@@ -424,7 +477,7 @@ def atee(
     errors: TeeErrorMode = "record",
     max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
     max_idle_lines: int | None = None,
-) -> AsyncTee[Any]:
+) -> AsyncTee[Any, Any]:
     """Async twin of ``tee`` over any async (or sync) byte source."""
     core = TeeCore(
         observer,
