@@ -65,7 +65,6 @@ _APIS = ("auto", "responses", "chat", "completions", "messages")
 _DONE = b"[DONE]"
 _ERROR_EVENTS = (ResponseErrorEvent, ResponseFailedEvent, StreamErrorEvent)
 _ERROR_CLASSES = frozenset(_ERROR_EVENTS)
-_CHUNK_OBJECTS = {"chat": "chat.completion.chunk", "completions": "text_completion"}
 # Messages event types no other API has (``error`` is shared with Responses): as
 # the first payload they mean Messages.
 _MESSAGES_FIRST = MESSAGE_EVENT_TYPES - RESPONSE_EVENT_TYPES

@@ -1,7 +1,11 @@
-"""Typed objects streamkit decodes and builds (final, non-event types).
+"""The final objects reducers build, and the types inside them.
 
 ``responses``: the OpenAI Responses API (``Response``, output items, content);
-``messages``: the Anthropic Messages API (``Message``, content blocks, usage).
+``chat``: Chat Completions (``ChatCompletion``, messages, tool calls, usage);
+``completions``: legacy Completions (``Completion``); ``messages``: the
+Anthropic Messages API (``Message``, content blocks, usage). Every final object
+carries a ``Verdict``: how the stream it was folded from ended. Names that
+several APIs share are exported with their API's prefix (``MessageUsage``).
 """
 
 from __future__ import annotations
