@@ -39,8 +39,9 @@ import warnings
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from . import _framing, _inputs
-from ._layers import Case, Contender, Extra, ExtraRow, Layer, Scale, Target, register
+from benchmarks import _framing, _inputs
+from benchmarks._layers import Case, Contender, Extra, ExtraRow, Layer, Scale, Target, register
+from benchmarks._timing import paired
 
 __all__ = ["EVENTS", "FINAL", "long_stream"]
 
@@ -72,6 +73,32 @@ GUARD_FINAL_OA_BIG = 33.0  # ~65% of the worst measured (51x, recordings-respons
 WHY_FINAL_OA_BIG = "target not met everywhere (measured 51-117x); guard at ~65% of the worst"
 GUARD_FINAL_OA_SMALL = 10.0  # ~65% of the worst measured (15.5x)
 WHY_FINAL_OA_SMALL = "target not met (measured 15-31x); regression guard at ~65% of the worst"
+# One event per read (pure Python, not guarded before: the same per-feed costs as at
+# random chunks, a third of the feeds); the same guards as at random chunks.
+GUARD_EVENTS_FLOOR_EVENT, WHY_EVENTS_FLOOR_EVENT = GUARD_EVENTS_FLOOR_SMALL, WHY_EVENTS_FLOOR_SMALL
+GUARD_EVENTS_HX_EVENT, WHY_EVENTS_HX_EVENT = GUARD_EVENTS_HX_SMALL, WHY_EVENTS_HX_SMALL
+GUARD_FINAL_OA_EVENT, WHY_FINAL_OA_EVENT = GUARD_FINAL_OA_SMALL, WHY_FINAL_OA_SMALL
+if _framing.COMPILED:
+    # With the compiled SSE decoder framing is no longer what costs: what is left is
+    # iter_events' per-read Python, msgspec and the reducers. Measured (quick):
+    # events vs floor 1.2-1.6x at 64 KiB, 0.56-0.66x random, 0.78-0.90x one event
+    # per read; vs httpx-sse 3.0-6.0x, 2.9-3.6x, 3.0-3.5x; final vs openai 48-103x,
+    # 34-53x, 43-65x (27-44x on the smaller --check inputs). Guards at ~65% of the
+    # worst (--check run) where a target is not met.
+    GUARD_EVENTS_FLOOR_SMALL = 0.36
+    WHY_EVENTS_FLOOR_SMALL = "target not met everywhere (measured 0.56-0.66x); guard at ~65%"
+    GUARD_EVENTS_FLOOR_EVENT, WHY_EVENTS_FLOOR_EVENT = 0.3, ""
+    GUARD_EVENTS_HX_BIG, WHY_EVENTS_HX_BIG = 1.5, ""
+    GUARD_EVENTS_HX_SMALL = GUARD_EVENTS_HX_EVENT = 1.9
+    WHY_EVENTS_HX_SMALL = WHY_EVENTS_HX_EVENT = (
+        "target not met everywhere (measured 2.9-3.6x); guard at ~65% of the worst run"
+    )
+    GUARD_FINAL_OA_BIG = 28.0
+    WHY_FINAL_OA_BIG = "target not met everywhere (measured 48-103x); guard at ~65% of the worst"
+    GUARD_FINAL_OA_SMALL = 17.0
+    WHY_FINAL_OA_SMALL = "target not met (measured 34-53x); regression guard at ~65% of the worst"
+    GUARD_FINAL_OA_EVENT = 23.0
+    WHY_FINAL_OA_EVENT = "target not met (measured 43-65x); regression guard at ~65% of the worst"
 
 
 def _synthetic(scale: Scale) -> Iterator[Case]:
@@ -103,7 +130,7 @@ def _recordings(api: str, final: bool, factor: float) -> Iterator[Case]:
     if not bodies:
         return
     what = "folded by both" if final else "one stream each"
-    for chunking in ("64KiB", "rand1-200"):
+    for chunking in ("64KiB", "rand1-200", "1event"):
         streams = tuple(_inputs.chunk(b, chunking, seed=len(b)) for b in bodies)
         yield Case(
             input=f"recordings-{api}",
@@ -135,15 +162,18 @@ def _streams(case: Case) -> tuple[list[bytes], ...]:
 # -- streamkit ------------------------------------------------------------------------------
 
 
-def _sk_events(case: Case) -> Callable[[], int]:
-    from streamkit import Done, iter_events
+def _sk_events(case: Case, pure: bool = False) -> Callable[[], int]:
+    from streamkit import iter_events
+    from streamkit._sse import PySSEDecoder
+    from streamkit.events import Done
 
     streams, api = _streams(case), case.api
 
     def run() -> int:
         n = 0
         for chunks in streams:
-            for event in iter_events(chunks, api, errors="yield"):  # type: ignore[arg-type]
+            sse = PySSEDecoder() if pure else None
+            for event in iter_events(chunks, api, errors="yield", decoder=sse):  # type: ignore[arg-type]
                 if event.__class__ is not Done:
                     n += 1
         return n
@@ -151,17 +181,26 @@ def _sk_events(case: Case) -> Callable[[], int]:
     return run
 
 
-def _sk_final(case: Case) -> Callable[[], int]:
+def _sk_final(case: Case, pure: bool = False) -> Callable[[], int]:
     from streamkit import reduce
+    from streamkit._sse import PySSEDecoder
 
     streams, api = _streams(case), case.api
 
     def run() -> int:
         for chunks in streams:
-            reduce(chunks, api)  # type: ignore[arg-type]
+            reduce(chunks, api, decoder=PySSEDecoder() if pure else None)  # type: ignore[arg-type]
         return len(streams)
 
     return run
+
+
+def _sk_events_py(case: Case) -> Callable[[], int]:
+    return _sk_events(case, pure=True)
+
+
+def _sk_final_py(case: Case) -> Callable[[], int]:
+    return _sk_final(case, pure=True)
 
 
 # -- openai-python -----------------------------------------------------------------------------
@@ -315,7 +354,8 @@ def _linearity(scale: Scale, reps: int) -> list[ExtraRow]:
         b = _sk_final(_case(data_b, chunking))
         a()
         b()
-        ratio, medians = _framing._paired(a, b, max(reps, 7))
+        pair = paired(a, b, max(reps, 7))
+        ratio, medians = pair.ratio, pair.medians
         rows.append(
             ExtraRow(
                 f"streamkit reduce time, Responses text {big:,} / {small:,} deltas, {chunking}",
@@ -524,6 +564,12 @@ EVENTS = register(
                 "streamkit", "streamkit.iter_events(chunks, api)", _sk_events, role="subject"
             ),
             Contender(
+                "streamkit-py",
+                "streamkit.iter_events over the pure-Python SSE decoder",
+                _sk_events_py,
+                unavailable=_framing.pure_missing,
+            ),
+            Contender(
                 "openai",
                 "openai SSEDecoder + json.loads + construct_type (its typed stream)",
                 _oa_events,
@@ -554,6 +600,14 @@ EVENTS = register(
                 why=WHY_EVENTS_FLOOR_SMALL,
             ),
             Target(
+                "floor",
+                0.6,
+                guard=GUARD_EVENTS_FLOOR_EVENT,
+                applies=_framing.one_event,
+                scope="1event",
+                why=WHY_EVENTS_FLOOR_EVENT,
+            ),
+            Target(
                 "httpx-sse",
                 3.0,
                 guard=GUARD_EVENTS_HX_BIG,
@@ -569,6 +623,14 @@ EVENTS = register(
                 scope="rand1-200",
                 why=WHY_EVENTS_HX_SMALL,
             ),
+            Target(
+                "httpx-sse",
+                3.0,
+                guard=GUARD_EVENTS_HX_EVENT,
+                applies=_framing.one_event,
+                scope="1event",
+                why=WHY_EVENTS_HX_EVENT,
+            ),
         ),
         extras=(Extra("memory", _memory, in_check=False), Extra("long stream", _long)),
     )
@@ -581,6 +643,12 @@ FINAL = register(
         unit="objects",
         contenders=(
             Contender("streamkit", "streamkit.reduce(chunks, api)", _sk_final, role="subject"),
+            Contender(
+                "streamkit-py",
+                "streamkit.reduce over the pure-Python SSE decoder",
+                _sk_final_py,
+                unavailable=_framing.pure_missing,
+            ),
             Contender(
                 "openai",
                 "openai typed stream + ResponseStreamState / ChatCompletionStreamState",
@@ -606,6 +674,14 @@ FINAL = register(
                 applies=_framing.small_chunks,
                 scope="rand1-200",
                 why=WHY_FINAL_OA_SMALL,
+            ),
+            Target(
+                "openai",
+                100.0,
+                guard=GUARD_FINAL_OA_EVENT,
+                applies=_framing.one_event,
+                scope="1event",
+                why=WHY_FINAL_OA_EVENT,
             ),
         ),
         extras=(Extra("linearity", _linearity),),

@@ -12,18 +12,34 @@ Zero copy: an event that lies inside one fed ``bytes`` chunk reaches the frame
 as a ``memoryview`` slice of that chunk. An event split across chunks is copied
 once, into the receive buffer, and its frame views that copy. No fed chunk is
 kept alive beyond the feed that needs it.
+
+Two implementations share this behaviour exactly: the pure-Python
+``PySSEDecoder`` defined here, and ``CSSEDecoder`` from the optional C
+extension ``streamkit._sse_c``. ``SSEDecoder`` is the compiled one when it was
+built and ``STREAMKIT_NO_EXTENSIONS`` is not set to a non-empty value;
+``implementation()`` tells which is in use.
 """
 
 from __future__ import annotations
 
+import os
 import re
+from typing import TYPE_CHECKING, Literal, cast
 
 import msgspec
 
-from ._buffer import ReceiveBuffer
-from ._errors import EventTooLargeError, IdleStreamError, SSEError, StreamClosedError
+from streamkit._buffer import ReceiveBuffer
+from streamkit.errors import EventTooLargeError, IdleStreamError, SSEError, StreamClosedError
 
-__all__ = ["SSEDecoder", "SSEFrame", "DEFAULT_MAX_EVENT_BYTES"]
+__all__ = [
+    "CSSEDecoder",
+    "DEFAULT_MAX_EVENT_BYTES",
+    "RETRY_MAX",
+    "PySSEDecoder",
+    "SSEDecoder",
+    "SSEFrame",
+    "implementation",
+]
 
 #: Default limit for one event; real image-generation streams carry partial
 #: images of several MB in one event, and the final ``response.completed``
@@ -38,6 +54,22 @@ _EOL = re.compile(rb"\r\n?|\n")
 _FAST = re.compile(rb"(?:event: ([^\n]*)\n)?data: ([^\n]*)\n\n")
 _NAME_CACHE_LIMIT = 512
 _EXCERPT = 80
+#: The largest reconnection time a ``retry:`` field can set (ms). The spec
+#: accepts any run of ASCII digits; longer values are clamped to this bound
+#: (2**63 - 1 ms is some 292 million years), so parsing stays O(length).
+RETRY_MAX = 2**63 - 1
+_RETRY_DIGITS = len(str(RETRY_MAX))
+
+
+def _parse_retry(raw: bytes) -> int | None:
+    """The value of a ``retry:`` field: ASCII digits only (else None), clamped
+    to ``RETRY_MAX``."""
+    if not raw.isdigit():  # bytes.isdigit() accepts ASCII digits only, and not b""
+        return None
+    digits = raw.lstrip(b"0")
+    if len(digits) > _RETRY_DIGITS:
+        return RETRY_MAX
+    return min(int(digits or b"0"), RETRY_MAX)
 
 
 class SSEFrame(msgspec.Struct, frozen=True, gc=False):
@@ -70,7 +102,7 @@ class SSEFrame(msgspec.Struct, frozen=True, gc=False):
         )
 
 
-class SSEDecoder:
+class PySSEDecoder:
     """Incremental, sans-IO decoder of a ``text/event-stream`` byte stream.
 
     ``feed(data)`` returns the frames that ``data`` completes; ``close()`` ends
@@ -80,28 +112,45 @@ class SSEDecoder:
     bytes followed the last blank line.
 
     Args:
-        max_event_bytes: the most bytes one event may span (its ``event:``,
-            ``id:`` and comment lines included, the blank line not) before
-            ``EventTooLargeError``. It also bounds what is held between feeds.
-        max_idle_lines: if set, ``IdleStreamError`` is raised when more than this
-            many comment, blank or other non-data lines arrive in a row without
-            an event being dispatched (a peer stuck sending keep-alives).
+        max_event_bytes: the most bytes one event may span: from its first byte
+            through the line ending of its last line (its ``event:``, ``id:``
+            and comment lines included, the blank line that ends it not).
+            ``EventTooLargeError`` is raised at the first line that takes the
+            event beyond the limit, or at the end of a ``feed()`` whose
+            unfinished last line does; ``size`` is the event's length at that
+            point and ``excerpt`` its first bytes. This also bounds what the
+            decoder holds between feeds and the memory an event takes.
+        max_idle_lines: if set, ``IdleStreamError`` is raised at the first line
+            that makes more than this many idle lines in a row. Idle is every
+            line except a ``data`` field and a blank line that dispatches an
+            event: comments, other fields (``event``, ``id``, ``retry``,
+            unknown names) and blank lines that dispatch nothing. A dispatched
+            event resets the count. Lines count when complete, whatever the
+            line endings and however the stream is chunked.
+
+    Errors point at the stream: ``index`` is the number of frames dispatched
+    before the failing line, ``offset`` the stream offset of the event
+    (``EventTooLargeError``) or of the idle line (``IdleStreamError``), and
+    ``excerpt`` at most 80 bytes of it.
 
     If an error occurs after some frames of the same ``feed`` were completed,
     those frames are returned and the error is raised by the next ``feed()`` or
     ``close()``: nothing already parsed is lost. The decoder is then unusable.
+
+    A ``retry:`` field takes effect (``retry`` and the frames' ``retry``) at
+    the blank line that ends its event, or at ``close()``; its value is
+    clamped to ``RETRY_MAX``.
 
     Input of type ``bytes`` is never copied; ``bytearray`` and ``memoryview``
     input is copied once, so later mutation of the caller's buffer cannot change
     frames already returned.
 
     Two interpreters share the state. While the stream uses LF line endings
-    only, whole events are recognised block by block ("block mode": the bytes
-    of an incomplete event are held until its blank line arrives, then parsed
-    once). A chunk containing CR switches to the line-by-line interpreter
-    ("line mode"), which returns to block mode at the next event boundary.
-    ``retry`` and ``id`` lines inside a still incomplete event take effect when
-    its blank line arrives, or at ``close()``; no observable result differs.
+    only (and ``max_idle_lines`` is None), whole events are recognised block
+    by block ("block mode": the bytes of an incomplete event are held until
+    its blank line arrives, then parsed once). A chunk containing CR switches
+    to the line-by-line interpreter ("line mode"), which returns to block mode
+    at the next event boundary. No observable result differs.
     """
 
     __slots__ = (
@@ -113,6 +162,7 @@ class SSEDecoder:
         "_error",
         "_event",
         "_frames",
+        "_head",
         "_held",
         "_id_buf",
         "_idle",
@@ -121,9 +171,9 @@ class SSEDecoder:
         "_max_idle",
         "_names",
         "_offset",
-        "_owned",
         "_pending_cr",
         "_ready",
+        "_retry_buf",
         "last_event_id",
         "retry",
         "truncated",
@@ -144,7 +194,8 @@ class SSEDecoder:
         # Block mode: the incomplete event from its first byte.
         # Line mode: the incomplete line.
         self._held = ReceiveBuffer()
-        self._line_mode = False
+        # Idle lines are counted line by line: only the line interpreter does.
+        self._line_mode = max_idle_lines is not None
         self._ready = False  # True when feed() may take its fast path
         self._pending_cr = False
         self._at_start = True
@@ -152,9 +203,12 @@ class SSEDecoder:
         self._error: SSEError | None = None
         self._frames: list[SSEFrame] = []  # the list the current feed() returns
         self._event = ""  # event type buffer
-        self._data: list[memoryview] = []  # data lines of the pending event
-        self._owned = 0  # how many of them no longer view a fed chunk
+        # Line mode: the data of the pending event; one line as a view, more
+        # lines joined into one buffer (memory stays about the event's size).
+        self._data: memoryview | bytearray | None = None
+        self._head = b""  # line mode: the first bytes of the pending event
         self._id_buf = ""  # last event ID buffer
+        self._retry_buf: int | None = None  # retry with the pending event's lines
         self._names: dict[bytes, str] = {b"": "message"}
         self._offset = 0
         self._block_start = 0  # stream offset where the pending event starts
@@ -205,9 +259,9 @@ class SSEDecoder:
             if i >= 0:
                 return self._feed_fast(data, i + 2)
             self._offset += len(data)
+            if len(held) + len(data) > self._max_event_bytes:
+                self._fail(self._too_large_block(held, data, 0, len(data)), [])
             held += data
-            if len(held) > self._max_event_bytes:
-                self._fail(self._too_large(held.peek(_EXCERPT), len(held)), [])
             return []
         return self._feed_general(data)
 
@@ -222,10 +276,10 @@ class SSEDecoder:
         try:
             if pos:
                 held = self._held
+                if len(held) + pos - 1 > self._max_event_bytes:
+                    raise self._too_large_block(held, data, 0, pos)
                 held += mv[:pos]
                 self._held = ReceiveBuffer()
-                if len(held) - 1 > self._max_event_bytes:
-                    raise self._too_large(held.peek(_EXCERPT), len(held) - 1)
                 m = _FAST.fullmatch(held)
                 if m is not None:
                     # The usual case with small chunks: one plain event.
@@ -253,9 +307,9 @@ class SSEDecoder:
                 pos += 1
             self._block_start = base + pos
             if pos < n:
-                self._held += mv[pos:]
                 if n - pos > self._max_event_bytes:
-                    raise self._too_large(bytes(data[pos : pos + _EXCERPT]), n - pos)
+                    raise self._too_large_block(b"", data, pos, n)
+                self._held += mv[pos:]
         except SSEError as exc:
             self._fail(exc, frames)
         finally:
@@ -285,6 +339,9 @@ class SSEDecoder:
                     pos = 1
                     if self._block_start == base:  # the CR ended a blank line
                         self._block_start = base + 1
+                    elif base + 1 - self._block_start > self._max_event_bytes:
+                        # The LF lengthens the event's last line.
+                        raise self._too_large_lines(chunk, base, base + 1)
             if self._at_start:
                 pos = self._strip_bom(chunk, mv, pos)
             if pos >= 0:
@@ -323,8 +380,9 @@ class SSEDecoder:
             # Interpret the complete lines of the pending event (a ``retry``
             # among them takes effect) and keep its partial last line.
             self._enter_line_mode()
+        self.retry = self._retry_buf
         head = self._held.peek(1)
-        self.truncated = bool(self._data) or (bool(head) and head != b":")
+        self.truncated = self._data is not None or (bool(head) and head != b":")
         return []
 
     # -- block mode ----------------------------------------------------------------
@@ -332,20 +390,22 @@ class SSEDecoder:
     def _feed_blocks(self, chunk: bytes, mv: memoryview, pos: int, base: int) -> None:
         held = self._held
         n = len(chunk)
+        limit = self._max_event_bytes
         if held and pos < n:
             if held[-1] == 10 and chunk[pos] == 10:
                 end = pos + 1
             else:
                 i = chunk.find(b"\n\n", pos)
                 if i < 0:
+                    if len(held) + n - pos > limit:
+                        raise self._too_large_block(held, chunk, pos, n)
                     held += mv[pos:]
-                    self._check_pending(chunk, base)
                     return
                 end = i + 2
+            if len(held) + end - pos - 1 > limit:
+                raise self._too_large_block(held, chunk, pos, end)
             held += mv[pos:end]
             self._held = ReceiveBuffer()
-            if len(held) - 1 > self._max_event_bytes:
-                raise self._too_large(held.peek(_EXCERPT), len(held) - 1)
             self._blocks(held, memoryview(held), 0, len(held), self._block_start)
             pos = end
         last = chunk.rfind(b"\n\n", pos)
@@ -357,8 +417,10 @@ class SSEDecoder:
             pos += 1
         self._block_start = base + pos
         if pos < n:
-            self._held += mv[pos:]
-            self._check_pending(chunk, base)
+            held = self._held
+            if len(held) + n - pos > limit:
+                raise self._too_large_block(held, chunk, pos, n)
+            held += mv[pos:]
 
     def _blocks(
         self, buf: bytes | bytearray, mv: memoryview, pos: int, stop: int, base: int
@@ -380,7 +442,7 @@ class SSEDecoder:
                 start, end = m.span(2)
                 if check and end + 1 - pos > self._max_event_bytes:
                     self._block_start = base + pos
-                    raise self._too_large(bytes(buf[pos : pos + _EXCERPT]), end + 1 - pos)
+                    raise self._too_large_block(b"", buf, pos, end + 1)
                 raw = m.group(1)
                 if raw is None:
                     name = "message"
@@ -403,6 +465,23 @@ class SSEDecoder:
         if dispatched:
             self._idle = 0
 
+    def _too_large_block(
+        self, held: bytes | bytearray, buf: bytes | bytearray, pos: int, stop: int
+    ) -> EventTooLargeError:
+        """The error for the event at ``_block_start`` whose bytes are ``held`` +
+        ``buf[pos:stop]`` (LF line endings, no blank line among them), known to
+        exceed the limit: it is reported at the first line that exceeds it, or
+        at ``stop`` if that line is not complete."""
+        limit = self._max_event_bytes
+        k = len(held)
+        e = buf.find(b"\n", max(pos, pos + limit - k), stop)
+        size = k + (e + 1 if e >= 0 else stop) - pos
+        n = min(_EXCERPT, size)
+        head = bytes(held[:n])
+        if len(head) < n:
+            head += bytes(buf[pos : pos + n - len(head)])
+        return self._too_large(head, size)
+
     # -- line mode ---------------------------------------------------------------------
 
     def _enter_line_mode(self) -> None:
@@ -411,6 +490,7 @@ class SSEDecoder:
         self._line_mode = True
         if self._held:
             block = self._held
+            self._head = bytes(block[:_EXCERPT])
             self._held = ReceiveBuffer()
             pos = self._scan(block, memoryview(block), 0, self._block_start, False, len(block))
             if pos < len(block):
@@ -419,17 +499,27 @@ class SSEDecoder:
     def _feed_lines(self, chunk: bytes, mv: memoryview, pos: int, base: int) -> None:
         if not self._line_mode:
             self._enter_line_mode()
+        n = len(chunk)
         if self._held:
             pos = self._finish_line(chunk, mv, pos, base)
-            if pos < 0:
-                return
-        n = len(chunk)
-        pos = self._scan(chunk, mv, pos, base, chunk.find(b"\r", pos) >= 0, n)
-        if pos < n:
-            self._held += mv[pos:]
-        self._check_pending(chunk, base)
-        self._own_pending(chunk)
-        if self._block_start == self._offset:
+        if pos >= 0:
+            pos = self._scan(chunk, mv, pos, base, chunk.find(b"\r", pos) >= 0, n)
+            if pos < n:
+                if self._offset - self._block_start > self._max_event_bytes:
+                    raise self._too_large_lines(chunk, base, self._offset)
+                self._held += mv[pos:]
+            # Pending data must not keep the chunk alive: copy it, once.
+            data = self._data
+            if type(data) is memoryview and data.obj is chunk:
+                self._data = memoryview(bytes(data))
+        start = self._block_start
+        if start < self._offset:
+            # Keep the first bytes of the pending event for error excerpts.
+            if start >= base:
+                self._head = bytes(chunk[start - base : start - base + _EXCERPT])
+            elif len(self._head) < _EXCERPT:
+                self._head += bytes(chunk[: _EXCERPT - len(self._head)])
+        elif self._max_idle is None:
             # At an event boundary nothing is pending: LF-only chunks can be
             # handled block by block again.
             self._line_mode = False
@@ -441,18 +531,22 @@ class SSEDecoder:
         ending, or -1 if the chunk holds none (it is then held too)."""
         m = _EOL.search(chunk, pos)
         if m is None:
+            if self._offset - self._block_start > self._max_event_bytes:
+                raise self._too_large_lines(chunk, base, self._offset)
             self._held += mv[pos:]
-            self._check_pending(chunk, base)
             return -1
         end, nxt = m.span()
         if nxt == len(chunk) and nxt - end == 1 and chunk[end] == 13:
             self._pending_cr = True
+        if base + nxt - self._block_start > self._max_event_bytes:
+            raise self._too_large_lines(chunk, base, base + nxt)
         line = self._held
+        start = base + pos - len(line)
         line += mv[pos:end]
         self._held = ReceiveBuffer()
         # A held line is never empty, so it is never the blank line that
         # dispatches; it may be a data line, which keeps a view of ``line``.
-        self._field(line, memoryview(line), 0, len(line), base + end)
+        self._field(line, memoryview(line), 0, len(line), start)
         return nxt
 
     def _scan(
@@ -470,56 +564,81 @@ class SSEDecoder:
         find = buf.find
         startswith = buf.startswith
         search = _EOL.search
-        data = self._data
         frames = self._frames
         block_start = self._block_start
         limit = self._max_event_bytes
-        while True:
-            if cr:
-                m = search(buf, pos, stop)
-                if m is None:
-                    break
-                end, nxt = m.span()
-                if nxt == stop and nxt - end == 1 and buf[end] == 13:
-                    self._pending_cr = True
-            else:
-                end = find(b"\n", pos, stop)
-                if end < 0:
-                    break
-                nxt = end + 1
-            if end == pos:
-                # Blank line: dispatch.
-                if base + pos - block_start > limit:
-                    self._block_start = block_start
-                    size = base + pos - block_start
-                    raise self._too_large(self._pending_excerpt(buf, base), size)
-                self.last_event_id = self._id_buf
-                if data:
-                    payload = data[0] if len(data) == 1 else memoryview(b"\n".join(data))
-                    frames.append(
-                        SSEFrame(self._event or "message", payload, self._id_buf, self.retry)
-                    )
-                    data.clear()
-                    self._owned = 0
-                    self._idle = 0
+        # No line can take its event beyond the limit when the region cannot.
+        check = base + stop - block_start > limit
+        try:
+            while True:
+                if cr:
+                    m = search(buf, pos, stop)
+                    if m is None:
+                        break
+                    end, nxt = m.span()
+                    if nxt == stop and nxt - end == 1 and buf[end] == 13:
+                        self._pending_cr = True
                 else:
-                    self._idle_line(buf, pos, base + pos)
-                self._event = ""
-                block_start = base + nxt
-            elif startswith(b"data: ", pos):
-                data.append(mv[pos + 6 : end])
-            else:
-                self._field(buf, mv, pos, end, base + pos)
-            pos = nxt
-        self._block_start = block_start
+                    end = find(b"\n", pos, stop)
+                    if end < 0:
+                        break
+                    nxt = end + 1
+                if end == pos:
+                    # Blank line: dispatch.
+                    self.last_event_id = self._id_buf
+                    self.retry = self._retry_buf
+                    data = self._data
+                    if data is not None:
+                        frames.append(
+                            SSEFrame(
+                                self._event or "message",
+                                data if type(data) is memoryview else memoryview(data),
+                                self._id_buf,
+                                self.retry,
+                            )
+                        )
+                        self._data = None
+                        self._idle = 0
+                    else:
+                        self._idle_line(buf, pos, pos, base + pos)
+                    self._event = ""
+                    block_start = base + nxt
+                else:
+                    if check and base + nxt - block_start > limit:
+                        self._block_start = block_start
+                        raise self._too_large_lines(buf, base, base + nxt)
+                    if not startswith(b"data: ", pos):
+                        self._field(buf, mv, pos, end, base + pos)
+                    elif self._data is None:  # the usual case: one data line
+                        self._data = mv[pos + 6 : end]
+                    else:
+                        self._add_data(mv[pos + 6 : end])
+                pos = nxt
+        finally:
+            # Also on an error: the state reflects every line interpreted.
+            self._block_start = block_start
         return pos
+
+    def _add_data(self, value: memoryview) -> None:
+        data = self._data
+        if data is None:
+            self._data = value
+        elif type(data) is bytearray:
+            data += b"\n"
+            data += value
+        else:
+            joined = bytearray(data)
+            joined += b"\n"
+            joined += value
+            self._data = joined
 
     def _field(
         self, buf: bytes | bytearray, mv: memoryview, start: int, end: int, offset: int
     ) -> None:
-        """Interpret one non-blank line ``buf[start:end]``."""
+        """Interpret one non-blank line ``buf[start:end]`` starting at stream
+        offset ``offset``."""
         if buf[start] == 58:  # ":" starts a comment
-            self._idle_line(buf, start, offset)
+            self._idle_line(buf, start, end, offset)
             return
         colon = buf.find(b":", start, end)
         if colon < 0:
@@ -531,9 +650,9 @@ class SSEDecoder:
             if value < end and buf[value] == 32:
                 value += 1
         if name == b"data":
-            self._data.append(mv[value:end])
+            self._add_data(mv[value:end])
             return
-        self._idle_line(buf, start, offset)
+        self._idle_line(buf, start, end, offset)
         if name == b"event":
             raw = bytes(buf[value:end])
             cached = self._names.get(raw)
@@ -543,10 +662,22 @@ class SSEDecoder:
             if b"\x00" not in raw:
                 self._id_buf = raw.decode("utf-8", "replace")
         elif name == b"retry":
-            raw = bytes(buf[value:end])
-            if raw.isdigit():  # bytes.isdigit() accepts ASCII digits only
-                self.retry = int(raw)
+            retry = _parse_retry(bytes(buf[value:end]))
+            if retry is not None:
+                self._retry_buf = retry
         # Any other field name is ignored, as the spec requires.
+
+    def _too_large_lines(self, buf: bytes | bytearray, base: int, end: int) -> EventTooLargeError:
+        """Line mode: the error for the pending event, whose first ``end -
+        _block_start`` bytes (through stream offset ``end``, inside ``buf``,
+        which starts at stream offset ``base``) exceed the limit."""
+        start = self._block_start
+        n = min(_EXCERPT, end - start)
+        if start >= base:
+            head = bytes(buf[start - base : start - base + n])
+        else:
+            head = self._head + bytes(buf[: n - len(self._head)])
+        return self._too_large(head, end - start)
 
     # -- shared ------------------------------------------------------------------------
 
@@ -565,6 +696,7 @@ class SSEDecoder:
         head = held + chunk[pos : pos + need]
         if len(head) < 3 and _BOM.startswith(head):
             self._held += mv[pos:]
+            self._head = head
             return -1
         self._at_start = False
         if head == _BOM:
@@ -588,28 +720,15 @@ class SSEDecoder:
     def _index(self) -> int:
         return self._count + len(self._frames)
 
-    def _idle_line(self, buf: bytes | bytearray, start: int, offset: int) -> None:
+    def _idle_line(self, buf: bytes | bytearray, start: int, end: int, offset: int) -> None:
         self._idle += 1
         if self._max_idle is not None and self._idle > self._max_idle:
             raise IdleStreamError(
                 self._max_idle,
                 index=self._index(),
                 offset=offset,
-                excerpt=bytes(buf[start : start + _EXCERPT]),
+                excerpt=bytes(buf[start : min(end, start + _EXCERPT)]),
             )
-
-    def _check_pending(self, chunk: bytes, base: int) -> None:
-        size = self._offset - self._block_start
-        if size > self._max_event_bytes:
-            raise self._too_large(self._pending_excerpt(chunk, base), size)
-
-    def _pending_excerpt(self, buf: bytes | bytearray, base: int) -> bytes:
-        start = self._block_start - base
-        if 0 <= start < len(buf):
-            return bytes(buf[start : start + _EXCERPT])
-        if self._data:
-            return bytes(self._data[0][:_EXCERPT])
-        return self._held.peek(_EXCERPT)
 
     def _too_large(self, head: bytes, size: int) -> EventTooLargeError:
         return EventTooLargeError(
@@ -620,12 +739,26 @@ class SSEDecoder:
             excerpt=head,
         )
 
-    def _own_pending(self, chunk: bytes) -> None:
-        """Copy pending data lines that still view ``chunk``, once, so the chunk
-        itself is not kept alive by an event that is not complete yet."""
-        data = self._data
-        for i in range(self._owned, len(data)):
-            piece = data[i]
-            if piece.obj is chunk:
-                data[i] = memoryview(bytes(piece))
-        self._owned = len(data)
+
+#: The compiled decoder, or None when it is not built or disabled.
+CSSEDecoder: type[PySSEDecoder] | None = None
+if not os.environ.get("STREAMKIT_NO_EXTENSIONS"):
+    try:
+        from streamkit._sse_c import SSEDecoder as _CompiledDecoder
+    except ImportError:  # not built (no compiler at install time): pure Python
+        pass
+    else:
+        # Not a subclass, but the same API (streamkit/_sse_c.pyi).
+        CSSEDecoder = cast("type[PySSEDecoder]", _CompiledDecoder)
+
+if TYPE_CHECKING:
+    SSEDecoder = PySSEDecoder
+else:
+    SSEDecoder = PySSEDecoder if CSSEDecoder is None else CSSEDecoder
+
+
+def implementation() -> Literal["compiled", "python"]:
+    """Which ``SSEDecoder`` is in use: ``"compiled"`` (the C extension
+    ``streamkit._sse_c``) or ``"python"`` (``PySSEDecoder``: the extension was
+    not built, or ``STREAMKIT_NO_EXTENSIONS`` is set to a non-empty value)."""
+    return "python" if CSSEDecoder is None else "compiled"

@@ -34,8 +34,8 @@ sse_ish = st.lists(st.one_of(st.sampled_from(_TOKENS), st.binary(max_size=4)), m
 )
 
 
-def run(chunks: list[bytes]) -> tuple[object, ...]:
-    dec = SSEDecoder()
+def run(cls: type[SSEDecoder], chunks: list[bytes]) -> tuple[object, ...]:
+    dec = cls()
     frames = []
     for chunk in chunks:
         frames += dec.feed(chunk)
@@ -50,14 +50,16 @@ def run(chunks: list[bytes]) -> tuple[object, ...]:
 
 @settings(max_examples=400)
 @given(sse_ish, st.lists(st.integers(min_value=0, max_value=400), max_size=12))
-def test_any_split_gives_the_same_frames(data: bytes, cuts: list[int]) -> None:
-    assert run(split_at(data, cuts)) == run([data])
+def test_any_split_gives_the_same_frames(
+    decoder_cls: type[SSEDecoder], data: bytes, cuts: list[int]
+) -> None:
+    assert run(decoder_cls, split_at(data, cuts)) == run(decoder_cls, [data])
 
 
 @settings(max_examples=100)
 @given(sse_ish)
-def test_byte_by_byte_equals_whole(data: bytes) -> None:
-    assert run([data[i : i + 1] for i in range(len(data))]) == run([data])
+def test_byte_by_byte_equals_whole(decoder_cls: type[SSEDecoder], data: bytes) -> None:
+    assert run(decoder_cls, [data[i : i + 1] for i in range(len(data))]) == run(decoder_cls, [data])
 
 
 _line_text = st.text(
@@ -78,12 +80,12 @@ frame_spec = st.tuples(
     st.lists(frame_spec, max_size=8), st.lists(st.integers(min_value=0, max_value=2000), max_size=8)
 )
 def test_frames_to_sse_to_frames_is_identity(
-    specs: list[tuple[str, str, str, int | None]], cuts: list[int]
+    decoder_cls: type[SSEDecoder], specs: list[tuple[str, str, str, int | None]], cuts: list[int]
 ) -> None:
     stream = b"".join(
         encode_sse(data, event=event, id=id_, retry=retry) for event, data, id_, retry in specs
     )
-    got, *_ = run(split_at(stream, cuts))
+    got, *_ = run(decoder_cls, split_at(stream, cuts))
     expected = []
     retry_in_effect = None
     for event, data, id_, retry in specs:

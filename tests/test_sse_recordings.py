@@ -44,8 +44,9 @@ def test_recordings_hold_both_apis() -> None:
 def test_demo_stream_frames(name: str) -> None:
     frames = list(iter_frames(demo_stream(name)))
     assert frames
-    # Responses streams name every event; Chat streams send bare data lines.
-    if name.startswith("responses"):
+    # Responses and Messages streams name every event; Chat streams send bare
+    # data lines and end with [DONE].
+    if name.startswith(("responses", "messages")):
         assert all(f.event != "message" for f in frames)
     else:
         assert all(f.event == "message" for f in frames)
