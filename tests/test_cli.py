@@ -7,6 +7,7 @@ import io
 import json
 import subprocess
 import sys
+import warnings
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -903,3 +904,21 @@ def test_messages_types_filter_and_choice(capsys: pytest.CaptureFixture[str]) ->
     ]
     code, _, err = run_cli(capsys, "text", "--choice", "1", "@messages-text")
     assert code == cli.EXIT_USAGE and "a Messages stream has only choice 0" in err
+
+
+def test_responses_index_findings_are_reported_as_warnings_of_the_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = demo_stream("responses-text")
+    delta = data.index(b'"output_index":0', data.index(b"response.output_text.delta"))
+    bad = data[:delta] + data[delta:].replace(b'"output_index":0', b'"output_index":-1', 1)
+    path = tmp_path / "bad-index.sse"
+    path.write_bytes(bad)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # said by the command, not as a Python warning
+        code, _, err = run_cli(capsys, "reduce", str(path))
+    assert code == cli.EXIT_OK
+    assert err.startswith("streamkit: warning: event #") and "output_index -1 is negative" in err
+    code, out, _ = run_cli(capsys, "stats", "--json", str(path))
+    [record] = json.loads(out)
+    assert any("output_index -1" in issue for issue in record["integrity"])

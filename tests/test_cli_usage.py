@@ -273,18 +273,26 @@ def _subparsers() -> dict[str, argparse.ArgumentParser]:
 
 def test_the_same_option_is_spelt_alike_in_every_command() -> None:
     spellings: dict[str, dict[tuple[Any, ...], list[str]]] = {}
+    values: dict[str, list[tuple[str, list[Any]]]] = {}
     for name, parser in _subparsers().items():
         for action in parser._actions:
             if isinstance(action, argparse._HelpAction):
                 continue
             concept = "input" if action.dest in ("file", "files") else action.dest
-            choices = tuple(action.choices) if action.choices is not None else None
-            spelling = (tuple(action.option_strings), action.metavar, choices)
+            spelling = (tuple(action.option_strings), action.metavar)
             spellings.setdefault(concept, {}).setdefault(spelling, []).append(name)
+            if action.choices is not None:
+                values.setdefault(concept, []).append((name, list(action.choices)))
     for concept, seen in spellings.items():
         assert len(seen) == 1, f"{concept} is spelt {len(seen)} ways: {seen}"
+    # Choices appear in one order; a command may offer fewer of them (convert
+    # reads no legacy Completions streams), never other ones.
+    for concept, lists in values.items():
+        widest = max((c for _, c in lists), key=len)
+        for name, choices in lists:
+            assert choices == [c for c in widest if c in choices], (concept, name, choices)
     # The input of every command but demo is FILE.
-    ((_, metavar, _),) = spellings["input"]
+    ((_, metavar),) = spellings["input"]
     assert metavar == "FILE"
 
 

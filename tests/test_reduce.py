@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from streamkit.errors import (
     TruncatedStreamError,
 )
 from streamkit.events import ResponseCompletedEvent
+from streamkit.io._reduce import fold_stream
 from streamkit.testing import demo_stream
 
 PATHS = recording_paths()
@@ -181,3 +183,68 @@ def test_auto_api_from_an_unknown_first_event() -> None:
     result = streamkit.reduce(body)
     assert isinstance(result, streamkit.Response)
     assert result.verdict.status == "completed"
+
+
+# --------------------------------------------------------------------------- #
+# fold_stream: the same fold, for callers that want more than the object
+# --------------------------------------------------------------------------- #
+
+
+@pytest.mark.parametrize("name", ["responses-tools", "chat-text", "messages-thinking"])
+def test_fold_stream_is_the_fold_of_reduce(name: str) -> None:
+    data = demo_stream(name)
+    seen: list[object] = []
+    folded = fold_stream(random_chunks(data, seed=3), on_event=seen.append)
+    final = reduce(data)
+    assert folded.result == final and folded.result.verdict == final.verdict
+    assert folded.api == name.split("-")[0] and folded.error is None
+    assert folded.bytes == len(data) and folded.events == len(seen)
+    assert seen == list(iter_events(data, errors="yield"))
+    assert type(folded.reducer) is type(streamkit.reducer_for(folded.api))
+
+
+def test_an_on_event_error_ends_the_pass_after_its_event_was_folded() -> None:
+    data = demo_stream("chat-text")
+    calls: list[object] = []
+
+    def third(event: object) -> None:
+        calls.append(event)
+        if len(calls) % 3 == 0:
+            raise RuntimeError("enough")
+
+    # Not a StreamError: it propagates, unless stop_on names it.
+    with pytest.raises(RuntimeError):
+        fold_stream(data, on_event=third)
+    calls.clear()
+    folded = fold_stream(data, on_event=third, stop_on=Exception)
+    assert isinstance(folded.error, RuntimeError)
+    assert folded.events == 3 and folded.result.verdict.status == "truncated"
+
+
+def test_fold_stream_returns_a_decoding_error_with_the_object_before_it() -> None:
+    good = demo_stream("chat-text")
+    cut = good.index(b"data:", 500)
+    data = good[:cut] + b"data: {broken\n\n" + good[cut:]
+    folded = fold_stream(data)
+    assert isinstance(folded.error, EventDecodeError)
+    assert folded.error.partial is folded.result
+    assert folded.result.verdict.status == "truncated" and folded.events > 0
+    html = fold_stream(b"<html>502</html>")
+    assert isinstance(html.error, streamkit.errors.NotEventStreamError)
+    assert (html.api, html.events, html.result.verdict.status) == ("chat", 0, "truncated")
+    assert fold_stream(b"<html>502</html>", "messages").api == "messages"
+
+
+def test_fold_stream_policy_reaches_every_integrity_check() -> None:
+    data = demo_stream("responses-text")
+    # The same sequence number twice: a duplicate.
+    first = data.index(b'"sequence_number":3')
+    data = data[:first] + data[first:].replace(b'"sequence_number":4', b'"sequence_number":3', 1)
+    with pytest.warns(streamkit.errors.StreamIntegrityWarning):
+        fold_stream(data)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        quiet = fold_stream(data, policy="ignore")
+    assert [i.kind for i in quiet.reducer.sequence_issues] == ["duplicate", "gap"]
+    with pytest.raises(streamkit.errors.StreamIntegrityError):
+        streamkit.reducer_for("responses", policy="raise").run(iter_events(data))

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from streamkit.events._common import Done, UnknownEvent
 from streamkit.events.completions import COMPLETION_CHUNK_DECODER, CompletionChunk
 from streamkit.events.errors import ErrorDetail, StreamErrorEvent
+from streamkit.models import ServerError
 from streamkit.models.completions import Completion
 from streamkit.reducers._finished import TextDone
 from streamkit.reducers._integrity import StreamIntegrityError, StreamIntegrityWarning
@@ -184,7 +185,10 @@ def test_errored() -> None:
     error = ErrorDetail(message="boom", code=500)
     result, _ = run([chunk(ch(0, "x")), StreamErrorEvent(error=error)])
     assert result.verdict is not None
-    assert (result.verdict.status, result.verdict.error) == ("errored", error)
+    assert (result.verdict.status, result.verdict.error) == (
+        "errored",
+        ServerError(code=500, message="boom", raw={"error": {"message": "boom", "code": 500}}),
+    )
 
 
 @pytest.mark.parametrize(

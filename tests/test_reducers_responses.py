@@ -44,6 +44,7 @@ from streamkit.events.responses import (
     ResponseWebSearchCallCompletedEvent,
     decode_event_tolerant,
 )
+from streamkit.models import ServerError
 from streamkit.models.responses import (
     ApplyPatchToolCall,
     CodeInterpreterToolCall,
@@ -396,12 +397,19 @@ def test_verdict_failed_and_errored() -> None:
     # The recording has an `error` event before response.failed: errored.
     _, result = fold(events)
     assert result.verdict is not None and result.verdict.status == "errored"
-    assert isinstance(result.verdict.error, ResponseErrorEvent)
+    error = result.verdict.error
+    assert isinstance(error, ServerError) and error.code == "insufficient_quota"
+    assert error.raw is not None and error.raw["sequence_number"] == 2
     assert result.error is not None and result.error.code == "insufficient_quota"
     # Without the error event: failed, with the response's error.
     _, result = fold(e for e in events if not isinstance(e, ResponseErrorEvent))
     assert result.verdict is not None and result.verdict.status == "failed"
-    assert result.verdict.error == result.error and result.error is not None
+    assert result.error is not None and result.verdict.error is not None
+    assert (result.verdict.error.code, result.verdict.error.message) == (
+        result.error.code,
+        result.error.message,
+    )
+    assert result.verdict.error.raw == msgspec.to_builtins(result.error)
     # The error event alone (no terminal event): errored.
     _, result = fold(e for e in events if not isinstance(e, ResponseFailedEvent))
     assert result.verdict is not None and result.verdict.status == "errored"

@@ -12,10 +12,8 @@ from typing import Any, TypeAlias
 
 import msgspec
 
-from streamkit._sse import SSEDecoder
-from streamkit.errors import StreamError
-from streamkit.io import iter_events
-from streamkit.io._reduce import _api_of
+from streamkit.io._reduce import fold_stream
+from streamkit.models._usage import usage_summary
 from streamkit.models.chat import ChatCompletion
 from streamkit.models.completions import Completion
 from streamkit.models.messages import Message, TextBlock
@@ -27,8 +25,7 @@ from streamkit.models.responses import (
     Response,
 )
 from streamkit.models.responses import OutputText as OutputTextPart
-from streamkit.reducers import ChatCompletionReducer, CompletionReducer, Reducer, ResponseReducer
-from streamkit.reducers.messages import MessageReducer
+from streamkit.reducers import Reducer
 
 __all__ = ["ReducerFactory", "StreamRow", "error_row", "reduce_stream"]
 
@@ -135,22 +132,22 @@ def error_row(
     )
 
 
-def _new_reducer(api: str) -> Reducer[Any, Any]:
-    # The same reducers as ``streamkit.reduce``, with integrity findings kept
-    # quiet: a run over thousands of streams must not print a warning per event.
-    if api == "responses":
-        return ResponseReducer(sequence_policy="ignore")
-    if api == "messages":
-        return MessageReducer(index_policy="ignore")
-    if api == "completions":
-        return CompletionReducer(index_policy="ignore")
-    return ChatCompletionReducer(index_policy="ignore")
+class _Guarded:
+    """Calls a user reducer's ``step`` and remembers whether it raised (the
+    exception still ends the pass)."""
 
+    __slots__ = ("failed", "step")
 
-def _detect(event: Any) -> str:
-    if type(event).__module__.endswith(".messages"):
-        return "messages"
-    return _api_of(event, "auto")
+    def __init__(self, step: Callable[[Any], None]) -> None:
+        self.step = step
+        self.failed = False
+
+    def __call__(self, event: Any) -> None:
+        try:
+            self.step(event)
+        except Exception:
+            self.failed = True
+            raise
 
 
 def reduce_stream(
@@ -176,48 +173,35 @@ def reduce_stream(
     """
     data = body.encode("utf-8") if isinstance(body, str) else bytes(body)
     user = reducer() if reducer is not None else None
-    fold: Reducer[Any, Any] | None = None
-    api: str | None = None
-    count = 0
-    failure: BaseException | None = None
-    user_failed = False
+    guarded = _Guarded(user.step) if user is not None else None
+    # Integrity findings are kept quiet: a run over thousands of streams must not
+    # print a warning per event. Any exception ends the stream's pass, not the
+    # run: a reducer's bug must cost one row.
     try:
-        events = iter_events(data, "auto", errors="yield", decoder=SSEDecoder())
-        for event in events:
-            if fold is None:
-                api = _detect(event)
-                fold = _new_reducer(api)
-            fold.step(event)
-            count += 1
-            if user is not None:
-                try:
-                    user.step(event)
-                except Exception:
-                    user_failed = True
-                    raise
-    except StreamError as exc:
-        failure = exc
-    except Exception as exc:  # a reducer's bug must cost one row, not the whole run
-        failure = exc
-    if fold is None and failure is None:
-        # An event stream without events (keep-alive comments only): the verdict
-        # of ``streamkit.reduce`` for it, truncated, with no API to name.
-        fold = _new_reducer("chat")
-    result: Any = None
-    if fold is not None:
-        try:
-            result = fold.finish()
-        except Exception as exc:
-            failure = failure or exc
+        folded = fold_stream(
+            data,
+            policy="ignore",
+            on_event=guarded,
+            stop_on=Exception,
+        )
+    except Exception as exc:  # the fold's own finish() failed after an error
+        return error_row(source_id, exc, size=len(data), meta=meta)
+    failure = folded.error
+    # A pass that ended before its first event has no object; a stream of
+    # keep-alive comments only has the verdict of ``streamkit.reduce`` for it,
+    # truncated, with no API to name.
+    count = folded.events
+    result = folded.result if count or failure is None else None
+    api = folded.api if count else None
     value: Any = None
-    if user is not None and not user_failed:
+    if user is not None and guarded is not None and not guarded.failed:
         try:
             # Through JSON: the same builtins wherever the row is made or read
             # back (a tuple comes back from msgpack or Parquet as a list).
             value = msgspec.json.decode(_META_ENCODER.encode(user.finish()))
         except Exception as exc:
             failure = failure or exc
-    return _row(source_id, data, meta, api, count, result, fold, failure, value)
+    return _row(source_id, data, meta, api, count, result, folded.reducer, failure, value)
 
 
 def _row(
@@ -273,8 +257,19 @@ def _summary(result: Any, fold: Reducer[Any, Any] | None) -> dict[str, Any]:
     if verdict is not None:
         fields["verdict"] = verdict.status
         fields["reason"] = verdict.reason
-        if verdict.status in ("failed", "errored") and verdict.error is not None:
-            fields["error_type"], fields["error"] = _api_error(verdict.error)
+        error = verdict.error
+        if verdict.status in ("failed", "errored") and error is not None:
+            fields["error_type"] = _text(error.code if error.code is not None else error.type)
+            fields["error"] = error.message
+    usage = usage_summary(result)
+    if usage is not None:
+        fields.update(
+            input_tokens=usage.input_tokens,
+            output_tokens=usage.output_tokens,
+            total_tokens=usage.total_tokens,
+            cached_tokens=usage.cached_tokens,
+            reasoning_tokens=usage.reasoning_tokens,
+        )
     if isinstance(result, Response):
         fields.update(_responses(result))
     elif isinstance(result, ChatCompletion):
@@ -284,37 +279,6 @@ def _summary(result: Any, fold: Reducer[Any, Any] | None) -> dict[str, Any]:
     elif isinstance(result, Message):
         fields.update(_messages(result, fold))
     return fields
-
-
-def _api_error(err: Any) -> tuple[str | None, str | None]:
-    # Errors come flat (``response.failed``'s code and message) or nested in an
-    # ``error`` object (error payloads, Anthropic and some Responses error events).
-    inner = _get(err, "error")
-    if isinstance(inner, str):
-        return None, inner
-    kind = _get(err, "code") or _get(inner, "code") or _get(inner, "type")
-    if kind is None:
-        kind = _get(err, "type") if _get(err, "type") != "error" else None
-    message = _get(err, "message") or _get(inner, "message")
-    return _text(kind), _text(message)
-
-
-def _usage(
-    usage: Any,
-    inp: str,
-    out: str,
-    cached: tuple[str, str],
-    reasoning: tuple[str, str],
-) -> dict[str, Any]:
-    if usage is None:
-        return {}
-    return {
-        "input_tokens": _get(usage, inp),
-        "output_tokens": _get(usage, out),
-        "total_tokens": _get(usage, "total_tokens"),
-        "cached_tokens": _get(_get(usage, cached[0]), cached[1]),
-        "reasoning_tokens": _get(_get(usage, reasoning[0]), reasoning[1]),
-    }
 
 
 def _arguments_ok(arguments: Any) -> bool:
@@ -343,20 +307,12 @@ def _responses(response: Response) -> dict[str, Any]:
             ok = ok and _arguments_ok(item.arguments)
         elif cls is CustomToolCall:
             calls += 1
-    fields = _usage(
-        _get(response, "usage"),
-        "input_tokens",
-        "output_tokens",
-        ("input_tokens_details", "cached_tokens"),
-        ("output_tokens_details", "reasoning_tokens"),
-    )
-    fields.update(
-        finish_reason=_text(incomplete or status),
-        text_chars=chars,
-        tool_calls=calls,
-        tool_args_ok=ok,
-    )
-    return fields
+    return {
+        "finish_reason": _text(incomplete or status),
+        "text_chars": chars,
+        "tool_calls": calls,
+        "tool_args_ok": ok,
+    }
 
 
 def _choice0(choices: list[Any]) -> Any:
@@ -381,33 +337,17 @@ def _chat(chat: ChatCompletion) -> dict[str, Any]:
         if legacy is not None:
             calls += 1
             ok = ok and _arguments_ok(legacy.arguments)
-    fields = _usage(
-        _get(chat, "usage"),
-        "prompt_tokens",
-        "completion_tokens",
-        ("prompt_tokens_details", "cached_tokens"),
-        ("completion_tokens_details", "reasoning_tokens"),
-    )
-    fields.update(finish_reason=finish, text_chars=chars, tool_calls=calls, tool_args_ok=ok)
-    return fields
+    return {"finish_reason": finish, "text_chars": chars, "tool_calls": calls, "tool_args_ok": ok}
 
 
 def _completions(completion: Completion) -> dict[str, Any]:
     choice = _choice0(completion.choices)
-    fields = _usage(
-        _get(completion, "usage"),
-        "prompt_tokens",
-        "completion_tokens",
-        ("prompt_tokens_details", "cached_tokens"),
-        ("completion_tokens_details", "reasoning_tokens"),
-    )
-    fields.update(
-        finish_reason=choice.finish_reason if choice is not None else None,
-        text_chars=len(choice.text) if choice is not None else 0,
-        tool_calls=0,
-        tool_args_ok=True,
-    )
-    return fields
+    return {
+        "finish_reason": choice.finish_reason if choice is not None else None,
+        "text_chars": len(choice.text) if choice is not None else 0,
+        "tool_calls": 0,
+        "tool_args_ok": True,
+    }
 
 
 _MESSAGE_TOOL_BLOCKS = frozenset({"tool_use", "server_tool_use", "mcp_tool_use"})
@@ -431,25 +371,9 @@ def _messages(message: Message, fold: Reducer[Any, Any] | None) -> dict[str, Any
             ok = ok and _get(b, "parse_error") is None
         elif any(_get(b, "json") or ()):
             ok = ok and _arguments_ok("".join(b.json))
-    usage = _get(message, "usage")
-    fields: dict[str, Any] = {}
-    if usage is not None:
-        uncached = _get(usage, "input_tokens") or 0
-        written = _get(usage, "cache_creation_input_tokens") or 0
-        read = _get(usage, "cache_read_input_tokens")
-        output = _get(usage, "output_tokens")
-        inp = uncached + written + (read or 0)
-        fields = {
-            "input_tokens": inp,
-            "output_tokens": output,
-            "total_tokens": inp + (output or 0),
-            "cached_tokens": read,
-            "reasoning_tokens": _get(_get(usage, "output_tokens_details"), "thinking_tokens"),
-        }
-    fields.update(
-        finish_reason=message.stop_reason,
-        text_chars=chars,
-        tool_calls=calls,
-        tool_args_ok=ok,
-    )
-    return fields
+    return {
+        "finish_reason": message.stop_reason,
+        "text_chars": chars,
+        "tool_calls": calls,
+        "tool_args_ok": ok,
+    }

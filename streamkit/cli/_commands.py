@@ -10,7 +10,6 @@ import argparse
 import difflib
 import json
 import sys
-from types import SimpleNamespace
 from typing import IO, Any
 
 import msgspec
@@ -19,7 +18,6 @@ from streamkit._sse import SSEDecoder, SSEFrame
 from streamkit.cli._common import (
     EXIT_API_ERROR,
     EXIT_HINT,
-    EXIT_NOT_EVENT_STREAM,
     EXIT_OK,
     EXIT_STREAM_ERROR,
     EXIT_TRUNCATED,
@@ -29,6 +27,7 @@ from streamkit.cli._common import (
     UsageError,
     add_api_option,
     error,
+    error_exit,
     flush_stdout,
     is_tty,
     note,
@@ -36,16 +35,7 @@ from streamkit.cli._common import (
     write_bytes,
 )
 from streamkit.cli._messages import describe
-from streamkit.cli._pipeline import (
-    ERROR_EVENTS,
-    Outcome,
-    error_text,
-    event_type,
-    prompt_tokens,
-    run,
-    verdict_exit,
-    verdict_text,
-)
+from streamkit.cli._pipeline import ERROR_EVENTS, Outcome, event_type, run, verdict_exit
 from streamkit.errors import NotEventStreamError, StreamError
 from streamkit.events import (
     RESPONSE_EVENT_TYPES,
@@ -68,7 +58,7 @@ from streamkit.events.messages import (
 )
 from streamkit.events.responses import ResponseTextDeltaEvent, ResponseTextDoneEvent
 from streamkit.io import iter_events, iter_frames
-from streamkit.models import Message, UnknownBlock
+from streamkit.models import Message, UnknownBlock, UsageSummary, usage_summary
 
 __all__ = [
     "DEFAULT_RATE",
@@ -285,7 +275,7 @@ def _events(args: argparse.Namespace) -> int:
     except StreamError as exc:
         drain()
         error(describe(exc))
-        return _error_exit(exc)
+        return error_exit(exc)
     finally:
         chunks.close()
     drain()
@@ -320,11 +310,6 @@ def add_reduce(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     parser.set_defaults(run=_reduce)
 
 
-def _error_exit(exc: StreamError) -> int:
-    """The exit code of a stream that could not be read to its end."""
-    return EXIT_NOT_EVENT_STREAM if isinstance(exc, NotEventStreamError) else EXIT_STREAM_ERROR
-
-
 def _short(value: Any, limit: int = 60) -> str:
     text = json.dumps(value, ensure_ascii=False, default=str)
     return text if len(text) <= limit else text[: limit - 3] + "..."
@@ -339,14 +324,14 @@ def _report(outcome: Outcome, *, verify: bool) -> int:
         note(f"warning: {more} more integrity findings (streamkit stats --json lists them all)")
     if outcome.error is not None:
         error(describe(outcome.error))
-        return _error_exit(outcome.error)
+        return error_exit(outcome.error)
     if verify:
         if outcome.api != "responses":
             note(f"--verify compares Responses streams only; this is a {outcome.api} stream")
         for d in outcome.divergences:
             error(f"divergence at {d.path}: fold {_short(d.fold)} != server {_short(d.server)}")
     if outcome.status != "completed":
-        note(verdict_text(outcome))
+        note(outcome.result.verdict.describe())
     return verdict_exit(outcome, verify=verify)
 
 
@@ -631,10 +616,10 @@ def stats_record(name: str, outcome: Outcome) -> dict[str, Any]:
         "events": outcome.events,
         "events_by_type": outcome.counts,
         "verdict": {
-            "status": outcome.status,
-            "reason": verdict.reason if verdict else None,
-            "error": error_text(verdict.error) if verdict and verdict.error else None,
-            "last_sequence_number": verdict.last_sequence_number if verdict else None,
+            "status": verdict.status,
+            "reason": verdict.reason,
+            "error": verdict.error.describe() if verdict.error is not None else None,
+            "last_sequence_number": verdict.last_sequence_number,
         },
         "usage": None if usage is None or usage is msgspec.UNSET else msgspec.to_builtins(usage),
         "integrity": outcome.integrity,
@@ -645,6 +630,7 @@ def stats_record(name: str, outcome: Outcome) -> dict[str, Any]:
 
 def _stats(args: argparse.Namespace) -> int:
     records: list[dict[str, Any]] = []
+    usages: list[UsageSummary | None] = []
     code = EXIT_OK
     for name in args.files:
         try:
@@ -661,12 +647,13 @@ def _stats(args: argparse.Namespace) -> int:
         if outcome.error is not None:
             error(f"{source.name}: {describe(outcome.error)}")
             if code == EXIT_OK:
-                code = _error_exit(outcome.error)
+                code = error_exit(outcome.error)
         records.append(stats_record(source.name, outcome))
+        usages.append(usage_summary(outcome.result))
     if args.json:
         write_bytes(msgspec.json.format(msgspec.json.encode(records), indent=2) + b"\n")
     elif records:
-        sys.stdout.write(_stats_tables(records, Style(sys.stdout)))
+        sys.stdout.write(_stats_tables(records, usages, Style(sys.stdout)))
     return code
 
 
@@ -681,11 +668,12 @@ def _integrity_summary(record: dict[str, Any]) -> str:
     return f"{n} issue{'s' if n > 1 else ''}" if n else "ok"
 
 
-def _stats_tables(records: list[dict[str, Any]], style: Style) -> str:
+def _stats_tables(
+    records: list[dict[str, Any]], usages: list[UsageSummary | None], style: Style
+) -> str:
     header = ["FILE", "API", "BYTES", "EVENTS", "VERDICT", "IN", "OUT", "TOTAL", "INTEGRITY"]
     rows: list[list[str]] = []
-    for r in records:
-        usage = _usage_of(r)
+    for r, usage in zip(records, usages, strict=True):
         status = "error" if r["error"] else r["verdict"]["status"]
         rows.append(
             [
@@ -694,7 +682,7 @@ def _stats_tables(records: list[dict[str, Any]], style: Style) -> str:
                 f"{r['bytes']:,}",
                 f"{r['events']:,}",
                 status,
-                *(f"{usage[k]:,}" if usage else "-" for k in ("input", "output", "total")),
+                *_usage_cells(usage),
                 _integrity_summary(r),
             ]
         )
@@ -713,25 +701,10 @@ def _stats_tables(records: list[dict[str, Any]], style: Style) -> str:
     return "\n".join(parts)
 
 
-def _usage_of(record: dict[str, Any]) -> dict[str, int] | None:
-    usage = record["usage"]
-    if not isinstance(usage, dict):
-        return None
-    if record["api"] == "messages":
-        # No total in a Messages usage, and the cached prompt tokens counted apart.
-        given = prompt_tokens(SimpleNamespace(**usage))
-        output = usage.get("output_tokens")
-        if not isinstance(output, int):
-            return None
-        return {"input": given, "output": output, "total": given + output}
-    if "input_tokens" in usage:
-        keys = ("input_tokens", "output_tokens", "total_tokens")
-    else:
-        keys = ("prompt_tokens", "completion_tokens", "total_tokens")
-    values = [usage.get(k) for k in keys]
-    if not all(isinstance(v, int) for v in values):
-        return None
-    return dict(zip(("input", "output", "total"), values, strict=True))  # type: ignore[arg-type]
+def _usage_cells(usage: UsageSummary | None) -> list[str]:
+    """The IN, OUT and TOTAL cells of a stream ("-" without all three counts)."""
+    counts = [usage.input_tokens, usage.output_tokens, usage.total_tokens] if usage else [None]
+    return ["-"] * 3 if None in counts else [f"{n:,}" for n in counts]
 
 
 def format_table(

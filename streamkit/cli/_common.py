@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable, Generator
 from typing import IO, Any, Final
 
+from streamkit.errors import NotEventStreamError, StreamError
 from streamkit.testing import DEMO_STREAMS, demo_stream
 
 __all__ = [
@@ -34,11 +35,13 @@ __all__ = [
     "UsageError",
     "add_api_option",
     "error",
+    "error_exit",
     "flush_stdout",
     "is_tty",
     "named_stream",
     "note",
     "open_input",
+    "status_exit",
     "write_bytes",
 ]
 
@@ -81,6 +84,25 @@ EXIT_HINT: Final = "exit codes: see streamkit --help"
 PROGRESS_THRESHOLD: Final = 8 * 1024 * 1024
 
 _CHUNK: Final = 64 * 1024
+
+
+def error_exit(exc: StreamError) -> int:
+    """The exit code of a stream that could not be read to its end: 7 when it is
+    not an event stream at all, else 1."""
+    return EXIT_NOT_EVENT_STREAM if isinstance(exc, NotEventStreamError) else EXIT_STREAM_ERROR
+
+
+def status_exit(status: str) -> int:
+    """The exit code of a verdict's status: 0 completed, 3 incomplete, 4 failed or
+    errored, else 5 (truncated; unterminated, whose bytes ended before the end
+    marker; in_progress, which a finished fold never has)."""
+    if status == "completed":
+        return EXIT_OK
+    if status == "incomplete":
+        return EXIT_INCOMPLETE
+    if status in ("failed", "errored"):
+        return EXIT_API_ERROR
+    return EXIT_TRUNCATED
 
 
 class UsageError(Exception):

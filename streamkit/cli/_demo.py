@@ -13,7 +13,7 @@ from msgspec import UNSET
 from streamkit import reduce
 from streamkit.cli._commands import format_table
 from streamkit.cli._common import EXIT_EPILOG, Pacer, Style, is_tty
-from streamkit.cli._pipeline import Final, error_text, prompt_tokens, run, verdict_exit
+from streamkit.cli._pipeline import Final, run, verdict_exit
 from streamkit.events import (
     ChatCompletionChunk,
     ResponseFunctionCallArgumentsDeltaEvent,
@@ -30,7 +30,7 @@ from streamkit.events.messages import (
     TextDelta,
     ThinkingDelta,
 )
-from streamkit.models import ChatCompletion, Completion, Message, Response
+from streamkit.models import ChatCompletion, Completion, Message, Response, usage_summary
 from streamkit.models.messages import TOOL_INPUT_BLOCKS, block_type
 from streamkit.models.responses import FunctionToolCall
 from streamkit.testing import DEMO_STREAMS, demo_stream
@@ -162,7 +162,7 @@ class _Player:
                 self._show(("refusal",), delta.refusal, self._style.yellow)
             for call in delta.tool_calls or ():
                 function = call.function
-                if function is UNSET:
+                if not function:
                     continue
                 if isinstance(function.name, str):
                     self._start(("call", call.index), f"tool call: {function.name}(")
@@ -217,8 +217,7 @@ def _demo(args: argparse.Namespace) -> int:
     name: str = args.stream
     data = demo_stream(name)
     # A first pass, not timed: its event count goes into the header and the measurement.
-    verdict = reduce(data).verdict
-    count = verdict.events if verdict is not None else 0
+    count = reduce(data).verdict.events
 
     out.write(
         style.dim(
@@ -270,10 +269,10 @@ def _demo(args: argparse.Namespace) -> int:
 def _summary(result: Final, status: str, style: Style) -> list[tuple[str, str]]:
     verdict = result.verdict
     shown = style.status(status)
-    if verdict is not None and verdict.reason:
+    if verdict.reason:
         shown += f" ({verdict.reason})"
-    if verdict is not None and verdict.error is not None:
-        shown += f": {error_text(verdict.error)}"
+    if verdict.error is not None:
+        shown += f": {verdict.error.describe()}"
     rows = [("id", result.id or "-"), ("model", str(result.model or "-"))]
     if isinstance(result, Response):
         rows.append(("status", f"{result.status} (verdict: {shown})"))
@@ -295,44 +294,23 @@ def _summary(result: Final, status: str, style: Style) -> list[tuple[str, str]]:
     return rows
 
 
-def _number(value: Any) -> int | None:
-    return value if isinstance(value, int) else None
-
-
 def _usage(result: Final) -> str | None:
     """``1,843 input (1,536 cached) + 412 output (256 reasoning) = 2,255 tokens``;
     a detail the server did not send is left out."""
-    usage = result.usage
-    if usage is None or usage is UNSET:
+    usage = usage_summary(result)
+    if usage is None:
         return None
-    if isinstance(result, Message):
-        # The input counts the cached prompt tokens too, as the other APIs' does.
-        given = prompt_tokens(usage)
-        numbers = [given, result.usage.output_tokens, given + result.usage.output_tokens]
-        cached = _number(result.usage.cache_read_input_tokens)
-        written = _number(result.usage.cache_creation_input_tokens)
-        details = result.usage.output_tokens_details
-        reasoning = _number(getattr(details, "thinking_tokens", None))
-    elif isinstance(result, Response):
-        numbers = [usage.input_tokens, usage.output_tokens, usage.total_tokens]  # type: ignore[union-attr]
-        cached = _number(usage.input_tokens_details.cached_tokens)  # type: ignore[union-attr]
-        reasoning = _number(usage.output_tokens_details.reasoning_tokens)  # type: ignore[union-attr]
-        written = None
-    else:
-        numbers = [usage.prompt_tokens, usage.completion_tokens, usage.total_tokens]  # type: ignore[union-attr]
-        prompt = getattr(usage, "prompt_tokens_details", None)
-        completion = getattr(usage, "completion_tokens_details", None)
-        cached = _number(getattr(prompt, "cached_tokens", None))
-        reasoning = _number(getattr(completion, "reasoning_tokens", None))
-        written = None
-    given, produced, total = numbers
+    given, produced, total = usage.input_tokens, usage.output_tokens, usage.total_tokens
+    if given is None or produced is None or total is None:
+        return None
     text = f"{given:,} input"
-    if cached is not None:
-        text += f" ({cached:,} cached"
+    if usage.cached_tokens is not None:
+        written = usage.cache_write_tokens
+        text += f" ({usage.cached_tokens:,} cached"
         text += f", {written:,} written to the cache)" if written else ")"
     text += f" + {produced:,} output"
-    if reasoning is not None:
-        text += f" ({reasoning:,} reasoning)"
+    if usage.reasoning_tokens is not None:
+        text += f" ({usage.reasoning_tokens:,} reasoning)"
     return text + f" = {total:,} tokens"
 
 

@@ -1,6 +1,6 @@
-"""The pipeline behind ``reduce``, ``text``, ``stats`` and ``demo``: one pass over a
-stream that decodes its events, counts them by type and folds them into the final
-object, with the verdict, divergences and integrity findings at hand."""
+"""The pass behind ``reduce``, ``text``, ``stats`` and ``demo``: the library's fold
+(``streamkit.io``) with the events counted by type, and the findings the commands
+print at hand."""
 
 from __future__ import annotations
 
@@ -11,49 +11,24 @@ from typing import Any
 
 import msgspec
 
-from streamkit._sse import SSEDecoder
-from streamkit.cli._common import (
-    EXIT_API_ERROR,
-    EXIT_DIVERGED,
-    EXIT_INCOMPLETE,
-    EXIT_OK,
-    EXIT_TRUNCATED,
-)
+from streamkit.cli._common import EXIT_DIVERGED, status_exit
 from streamkit.errors import StreamError
-from streamkit.events import (
-    StreamErrorEvent,
-    UnknownEvent,
-)
-from streamkit.events._decoder import API, Event, EventDecoder
-from streamkit.events._names import class_type_name as _class_name
-from streamkit.events._names import event_type
+from streamkit.events import StreamErrorEvent, UnknownEvent
+from streamkit.events._decoder import API, Event
+from streamkit.events._names import class_type_name, event_type
 from streamkit.events.messages import MessageErrorEvent
 from streamkit.events.responses import ResponseErrorEvent, ResponseFailedEvent
-from streamkit.io import iter_events
-from streamkit.io._reduce import _api_of
-from streamkit.models import ChatCompletion, Completion, Message, Response
-from streamkit.reducers import (
-    ChatCompletionReducer,
-    CompletionReducer,
-    Divergence,
-    MessageReducer,
-    Reducer,
-    ResponseReducer,
-)
+from streamkit.io._reduce import Final, fold_stream
+from streamkit.reducers import Divergence, ResponseReducer
 
 __all__ = [
     "ERROR_EVENTS",
     "Final",
     "Outcome",
-    "error_text",
     "event_type",
     "run",
-    "prompt_tokens",
-    "usage_numbers",
     "verdict_exit",
 ]
-
-Final = Response | ChatCompletion | Completion | Message
 
 #: Events that carry a server error.
 ERROR_EVENTS = (ResponseErrorEvent, ResponseFailedEvent, StreamErrorEvent, MessageErrorEvent)
@@ -77,10 +52,10 @@ class Outcome:
     #: ``--verify`` findings (Responses only).
     divergences: list[Divergence] = field(default_factory=list)
     #: Integrity findings, as sentences: sequence_number gaps, duplicates and
-    #: reorderings (Responses); impossible or contradictory indices (Chat,
-    #: Completions, Messages).
+    #: reorderings (Responses); impossible or contradictory indices and kinds.
     integrity: list[str] = field(default_factory=list)
-    #: The same Responses findings as data (``kind``, ``expected``, ``got``, ``index``).
+    #: The same Responses sequence findings as data (``kind``, ``expected``,
+    #: ``got``, ``index``).
     sequence_issues: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -91,20 +66,35 @@ class Outcome:
     @property
     def status(self) -> str:
         """The verdict's status."""
-        verdict = self.result.verdict
-        return verdict.status if verdict is not None else "in_progress"
+        return self.result.verdict.status
 
 
-def _reducer(api: API, verify: bool) -> Reducer[Any, Any]:
-    # The policies are "ignore" because the command reports integrity findings
-    # itself; the reducers' default ("warn") would print Python warnings.
-    if api == "responses":
-        return ResponseReducer(verify=verify, sequence_policy="ignore")
-    if api == "chat":
-        return ChatCompletionReducer(index_policy="ignore")
-    if api == "messages":
-        return MessageReducer(index_policy="ignore")
-    return CompletionReducer(index_policy="ignore")
+class _TypeCounter:
+    """Counts events by type name, in order of first appearance (by class while
+    counting: the names are looked up once, at the end)."""
+
+    __slots__ = ("by_class", "order", "unknown")
+
+    def __init__(self) -> None:
+        self.by_class: Counter[type[Any]] = Counter()
+        self.unknown: Counter[str] = Counter()
+        self.order: dict[str, None] = {}
+
+    def __call__(self, event: Event) -> None:
+        cls = type(event)
+        if cls is UnknownEvent:
+            self.unknown[event.type] += 1  # type: ignore[union-attr]
+            self.order.setdefault(event.type, None)  # type: ignore[union-attr]
+        elif cls not in self.by_class:
+            self.order.setdefault(class_type_name(cls), None)
+        self.by_class[cls] += 1
+
+    def counts(self) -> dict[str, int]:
+        names = Counter(
+            {class_type_name(c): n for c, n in self.by_class.items() if c is not UnknownEvent}
+        )
+        names.update(self.unknown)
+        return {name: names[name] for name in self.order}
 
 
 def run(
@@ -114,51 +104,28 @@ def run(
     verify: bool = False,
     on_event: Callable[[Event], None] | None = None,
 ) -> Outcome:
-    """Decode and fold a stream in one pass; ``on_event`` sees every event first.
-
-    The fold is the one ``streamkit.reduce`` performs (same reducer choice, same
-    result); a decoding error ends the pass and is returned, not raised, with the
-    object reduced so far.
+    """Fold a stream as ``streamkit.reduce`` does, in one pass; ``on_event`` sees
+    every event. A decoding error ends the pass and is returned, not raised, with
+    the object reduced so far. Integrity findings are collected, not warned about.
     """
-    sse = SSEDecoder()
-    by_class: Counter[type[Any]] = Counter()
-    unknown: Counter[str] = Counter()
-    order: dict[str, None] = {}
-    reducer: Reducer[Any, Any] | None = None
-    failure: StreamError | None = None
-    detected: API = api
-    dec = EventDecoder(api, errors="yield")
-    events = iter_events(chunks, decoder=sse, event_decoder=dec)
-    try:
-        for event in events:
-            if reducer is None:
-                detected = _api_of(event, api, dec.api)
-                reducer = _reducer(detected, verify)
-            cls = type(event)
-            if cls is UnknownEvent:
-                unknown[event.type] += 1  # type: ignore[union-attr]
-                order.setdefault(event.type, None)  # type: ignore[union-attr]
-            elif cls not in by_class:
-                order.setdefault(_class_name(cls), None)
-            by_class[cls] += 1
-            if on_event is not None:
-                on_event(event)
-            reducer.step(event)
-    except StreamError as exc:
-        failure = exc
-    if reducer is None:
-        detected = "chat" if api == "auto" else api
-        reducer = _reducer(detected, verify)
-    result: Final = reducer.finish()
-    names = Counter({_class_name(cls): n for cls, n in by_class.items() if cls is not UnknownEvent})
-    names.update(unknown)
+    counter = _TypeCounter()
+    if on_event is None:
+        tap: Callable[[Event], None] = counter
+    else:
+
+        def tap(event: Event) -> None:
+            counter(event)
+            on_event(event)
+
+    folded = fold_stream(chunks, api, verify=verify, policy="ignore", on_event=tap)
     outcome = Outcome(
-        api=detected,
-        result=result,
-        counts={name: names[name] for name in order},
-        bytes=sse.bytes_fed,
-        error=failure,
+        api=folded.api,
+        result=folded.result,
+        counts=counter.counts(),
+        bytes=folded.bytes,
+        error=folded.error if isinstance(folded.error, StreamError) else None,
     )
+    reducer: Any = folded.reducer
     if isinstance(reducer, ResponseReducer):
         outcome.divergences = list(reducer.divergences)
         for issue in reducer.sequence_issues:
@@ -167,8 +134,7 @@ def run(
                 f"event #{issue.index}: sequence_number {issue.kind}: "
                 f"expected {issue.expected}, got {issue.got}"
             )
-    elif isinstance(reducer, ChatCompletionReducer | CompletionReducer | MessageReducer):
-        outcome.integrity = list(reducer.integrity_issues)
+    outcome.integrity.extend(reducer.integrity_issues)
     return outcome
 
 
@@ -177,77 +143,4 @@ def verdict_exit(outcome: Outcome, *, verify: bool = False) -> int:
     ``verify`` found divergences (whatever the verdict)."""
     if verify and outcome.divergences:
         return EXIT_DIVERGED
-    status = outcome.status
-    if status == "completed":
-        return EXIT_OK
-    if status == "incomplete":
-        return EXIT_INCOMPLETE
-    if status in ("failed", "errored"):
-        return EXIT_API_ERROR
-    # truncated, unterminated (no [DONE]: the bytes ended before the stream's end
-    # marker), and in_progress, which finish() never leaves.
-    return EXIT_TRUNCATED
-
-
-def verdict_text(outcome: Outcome) -> str:
-    """A sentence about a verdict that is not ``completed``."""
-    verdict = outcome.result.verdict
-    status = outcome.status
-    if verdict is None:  # pragma: no cover - reducers always set a verdict
-        return f"stream {status}"
-    if status == "incomplete":
-        return f"stream incomplete: {verdict.reason or 'no reason given'}"
-    if status in ("failed", "errored"):
-        return f"stream {status}: server error: {error_text(verdict.error)}"
-    if status == "unterminated":
-        return (
-            "stream unterminated: every choice finished, but the bytes ended without "
-            "[DONE] (a usage chunk sent after the last finish_reason may be lost)"
-        )
-    where = ""
-    if verdict.last_sequence_number is not None:
-        where = f" after sequence_number {verdict.last_sequence_number}"
-    return f"stream truncated: the bytes ended before its terminal event{where}"
-
-
-def error_text(err: Any) -> str:
-    """``message (code=...)`` of a server error, whichever of its shapes it has (a
-    Responses error event, a response's ``error``, an ``{"error": ...}`` payload)."""
-    data = msgspec.to_builtins(err) if err is not None else None
-    if not isinstance(data, dict):
-        return str(data) if data is not None else "no details"
-    nested = data.get("error")
-    if isinstance(nested, dict):
-        data = {**data, **{k: v for k, v in nested.items() if v is not None}}
-    message = data.get("message") or "no message"
-    code = data.get("code")
-    return f"{message} (code={code!r})" if code is not None else str(message)
-
-
-def usage_numbers(result: Final) -> dict[str, int] | None:
-    """Input, output and total tokens of a final object's usage (None without usage).
-
-    A Messages input counts the prompt tokens read from and written to the cache
-    too (the API counts them apart), as the other APIs' input counts do."""
-    usage: Any = result.usage
-    if usage is None or usage is msgspec.UNSET:
-        return None
-    if isinstance(result, Message):
-        given = prompt_tokens(usage)
-        counts = (given, usage.output_tokens, given + usage.output_tokens)
-    elif isinstance(getattr(usage, "input_tokens", None), int):
-        counts = (usage.input_tokens, usage.output_tokens, usage.total_tokens)
-    else:
-        counts = (usage.prompt_tokens, usage.completion_tokens, usage.total_tokens)
-    return dict(zip(("input", "output", "total"), counts, strict=True))
-
-
-def prompt_tokens(usage: Any) -> int:
-    """All the prompt tokens of a Messages usage: uncached input plus cache reads
-    and writes (each missing or null field counts 0)."""
-    total = 0
-    for name in ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens"):
-        value = getattr(usage, name, None)
-        if isinstance(value, int):
-            total += value
-    return total
+    return status_exit(outcome.status)

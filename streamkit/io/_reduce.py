@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any, Literal, overload
 
 from streamkit._sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder
@@ -25,6 +26,7 @@ from streamkit.models.messages import Message
 from streamkit.models.responses import Response
 from streamkit.reducers._base import Reducer
 from streamkit.reducers._finished import Finished
+from streamkit.reducers._integrity import IntegrityPolicy
 from streamkit.reducers.chat import ChatCompletionReducer
 from streamkit.reducers.completions import CompletionReducer
 from streamkit.reducers.messages import MessageReducer
@@ -44,25 +46,42 @@ _CLASS_API: dict[type[Any], API] = {
 
 
 @overload
-def reducer_for(api: Literal["responses"], *, verify: bool = False) -> ResponseReducer: ...
+def reducer_for(
+    api: Literal["responses"], *, verify: bool = False, policy: IntegrityPolicy = "warn"
+) -> ResponseReducer: ...
 @overload
-def reducer_for(api: Literal["chat"], *, verify: bool = False) -> ChatCompletionReducer: ...
+def reducer_for(
+    api: Literal["chat"], *, verify: bool = False, policy: IntegrityPolicy = "warn"
+) -> ChatCompletionReducer: ...
 @overload
-def reducer_for(api: Literal["completions"], *, verify: bool = False) -> CompletionReducer: ...
+def reducer_for(
+    api: Literal["completions"], *, verify: bool = False, policy: IntegrityPolicy = "warn"
+) -> CompletionReducer: ...
 @overload
-def reducer_for(api: Literal["messages"], *, verify: bool = False) -> MessageReducer: ...
+def reducer_for(
+    api: Literal["messages"], *, verify: bool = False, policy: IntegrityPolicy = "warn"
+) -> MessageReducer: ...
 @overload
-def reducer_for(api: API, *, verify: bool = False) -> Reducer[Any, Final]: ...
-def reducer_for(api: API, *, verify: bool = False) -> Reducer[Any, Any]:
-    """A fresh reducer of the final object of ``api`` (``verify``: Responses only)."""
+def reducer_for(
+    api: API, *, verify: bool = False, policy: IntegrityPolicy = "warn"
+) -> Reducer[Any, Final]: ...
+def reducer_for(
+    api: API, *, verify: bool = False, policy: IntegrityPolicy = "warn"
+) -> Reducer[Any, Any]:
+    """A fresh reducer of the final object of ``api`` (``verify``: Responses only).
+
+    ``policy`` is the reducer's integrity policy (every one it has: Responses
+    sequence numbers and indices, the others' indices): ``"ignore"`` for a
+    caller that reads the findings off the reducer itself.
+    """
     if api == "responses":
-        return ResponseReducer(verify=verify)
+        return ResponseReducer(verify=verify, sequence_policy=policy, index_policy=policy)
     if api == "chat":
-        return ChatCompletionReducer()
+        return ChatCompletionReducer(index_policy=policy)
     if api == "completions":
-        return CompletionReducer()
+        return CompletionReducer(index_policy=policy)
     if api == "messages":
-        return MessageReducer()
+        return MessageReducer(index_policy=policy)
     raise ValueError(f"no reducer for api={api!r}")
 
 
@@ -88,7 +107,7 @@ class _Driver:
     raise ``NotEventStreamError`` for it, so no object is made up for it.
     """
 
-    __slots__ = ("api", "detected", "reducer", "sse", "strict", "verify")
+    __slots__ = ("api", "detected", "folded", "policy", "reducer", "sse", "strict", "verify")
 
     def __init__(
         self,
@@ -97,6 +116,7 @@ class _Driver:
         verify: bool,
         sse: SSEDecoder | None = None,
         detected: Callable[[], API] | None = None,
+        policy: IntegrityPolicy = "warn",
     ) -> None:
         self.api = api
         self.strict = strict
@@ -104,18 +124,23 @@ class _Driver:
         self.sse = sse
         #: Reads the API the event decoder detected (when the caller has it).
         self.detected = detected
+        self.policy: IntegrityPolicy = policy
         self.reducer: Reducer[Any, Any] | None = None
+        #: The API of the reducer, once there is one.
+        self.folded: API = api
 
     def first(self, event: Event) -> Reducer[Any, Any]:
         detected = self.detected() if self.detected is not None else "auto"
-        self.reducer = reducer_for(_api_of(event, self.api, detected), verify=self.verify)
+        self.folded = _api_of(event, self.api, detected)
+        self.reducer = reducer_for(self.folded, verify=self.verify, policy=self.policy)
         return self.reducer
 
     def finish(self) -> Final:
         if self.reducer is None:
             # An event stream that ended before its first event (keep-alive
             # comments only): its API is unknown; the verdict says truncated.
-            self.reducer = reducer_for("chat" if self.api == "auto" else self.api)
+            self.folded = "chat" if self.api == "auto" else self.api
+            self.reducer = reducer_for(self.folded, verify=self.verify, policy=self.policy)
         result: Final = self.reducer.finish()
         if self.strict:
             _check(result, None if self.sse is None else self.sse.bytes_fed)
@@ -155,20 +180,21 @@ class _Driver:
 
 def _check(result: Final, offset: int | None) -> None:
     """Strict mode: raise unless the verdict is ``completed``. The error is about
-    how the stream ended: ``index`` is the number of events folded, ``offset``
-    the number of bytes read."""
+    how the stream ended (its message is ``Verdict.describe()``'s, a server's
+    error its own): ``index`` is the number of events folded, ``offset`` the
+    number of bytes read."""
     verdict = result.verdict
-    if verdict is None or verdict.status == "completed":
+    if verdict.status == "completed":
         return
     index = verdict.events
     error: StreamError
     if verdict.status in ("failed", "errored"):
         err = verdict.error
         error = APIStreamError(
-            str(_field(err, "message") or verdict.status),
-            code=_field(err, "code"),
-            param=_field(err, "param"),
-            type=_field(err, "type"),
+            (err.message if err is not None else None) or verdict.status,
+            code=err.code if err is not None else None,
+            param=err.param if err is not None else None,
+            type=err.type if err is not None else None,
             event=err,
             index=index,
             event_type=verdict.status,
@@ -176,34 +202,82 @@ def _check(result: Final, offset: int | None) -> None:
         )
     elif verdict.status == "incomplete":
         error = IncompleteStreamError(
-            f"stream incomplete: {verdict.reason}", verdict=verdict, index=index, offset=offset
-        )
-    elif verdict.status == "unterminated":
-        # The bytes ended before the end-of-stream marker: a cut stream, even if
-        # the content itself is complete.
-        error = TruncatedStreamError(
-            "stream unterminated: every choice finished, but the bytes ended without "
-            "[DONE] (a usage chunk sent after the last finish_reason may be lost)",
-            verdict=verdict,
-            index=index,
-            offset=offset,
+            verdict.describe(), verdict=verdict, index=index, offset=offset
         )
     else:
-        last = verdict.last_sequence_number
-        where = f" after sequence_number {last}" if last is not None else ""
+        # Truncated, or unterminated: the bytes ended before the end-of-stream
+        # marker, a cut stream even if the content itself is complete.
         error = TruncatedStreamError(
-            f"stream ended before its terminal event{where}",
-            verdict=verdict,
-            index=index,
-            offset=offset,
+            verdict.describe(), verdict=verdict, index=index, offset=offset
         )
     error.partial = result
     raise error
 
 
-def _field(obj: Any, name: str) -> Any:
-    value = getattr(obj, name, None)
-    return None if value is None or type(value).__name__ == "UnsetType" else value
+@dataclass
+class Folded:
+    """What ``fold_stream`` found in one pass over a stream."""
+
+    #: The API folded (``chat`` for a stream without events when none was given).
+    api: API
+    #: The final object; after an error, the object folded before it.
+    result: Final
+    #: The reducer that folded it (its integrity findings, divergences, state).
+    reducer: Reducer[Any, Any]
+    #: The error that ended the pass early, if any.
+    error: BaseException | None
+    #: Bytes read.
+    bytes: int
+
+    @property
+    def events(self) -> int:
+        """Events folded: 0 when the pass ended before the first one."""
+        return self.result.verdict.events
+
+
+def _tap(events: Iterable[Event], on_event: Callable[[Event], None]) -> Iterator[Event]:
+    for event in events:
+        yield event
+        # Resumed when the next event is wanted: after this one was folded and
+        # before more bytes are read.
+        on_event(event)
+
+
+def fold_stream(
+    source: ByteSource,
+    api: API = "auto",
+    *,
+    verify: bool = False,
+    policy: IntegrityPolicy = "warn",
+    on_event: Callable[[Event], None] | None = None,
+    stop_on: type[BaseException] | tuple[type[BaseException], ...] = StreamError,
+) -> Folded:
+    """The fold of ``reduce`` (same reducer, same result), for callers that
+    want more than the final object and never an exception about the stream.
+
+    ``on_event`` sees every event once the reducer has folded it. An exception
+    of a ``stop_on`` class (a ``StreamError`` by default; ``on_event``'s
+    included) ends the pass and is returned as ``error``, with the object
+    folded before it; others propagate. ``policy`` is the reducer's integrity
+    policy (see ``reducer_for``).
+    """
+    sse = SSEDecoder()
+    dec = EventDecoder(api, errors="yield")
+    driver = _Driver(api, False, verify, sse, lambda: dec.api, policy)
+    events: Iterator[Event] = iter_events(source, decoder=sse, event_decoder=dec)
+    if on_event is not None:
+        events = _tap(events, on_event)
+    failure: BaseException | None = None
+    try:
+        result = driver.fold(events)
+    except stop_on as exc:
+        failure = exc
+        partial: Any = exc.partial if isinstance(exc, StreamError) else None
+        result = partial if partial is not None else driver.finish()
+    assert driver.reducer is not None  # finish() made one
+    return Folded(
+        api=driver.folded, result=result, reducer=driver.reducer, error=failure, bytes=sse.bytes_fed
+    )
 
 
 @overload

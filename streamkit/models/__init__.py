@@ -11,8 +11,10 @@ several APIs share are exported with their API's prefix (``MessageUsage``).
 from __future__ import annotations
 
 from streamkit.models._base import Model
+from streamkit.models._usage import UsageSummary, usage_summary
 from streamkit.models._verdict import (
     HasVerdict,
+    ServerError,
     Verdict,
     VerdictStatus,
 )
@@ -365,8 +367,11 @@ __all__ = [
     "CompletionChoice",
     "CompletionLogprobs",
     "HasVerdict",
+    "ServerError",
+    "UsageSummary",
     "Verdict",
     "VerdictStatus",
+    "usage_summary",
     # Anthropic Messages API
     "CitationCharLocation",
     "CitationPageLocation",

@@ -18,8 +18,8 @@ import msgspec
 from msgspec import UNSET, UnsetType
 
 from streamkit.events._common import Done
-from streamkit.events.errors import ErrorDetail, StreamErrorEvent
-from streamkit.models._verdict import Verdict
+from streamkit.events.errors import StreamErrorEvent
+from streamkit.models._verdict import ServerError, Verdict
 from streamkit.models.chat import CompletionUsage
 from streamkit.reducers._base import StatefulReducer
 from streamkit.reducers._finished import Finished
@@ -73,7 +73,7 @@ class ChoiceStreamState(msgspec.Struct, Generic[C], kw_only=True):
     usage: CompletionUsage | None = None
     events: int = 0
     saw_done: bool = False
-    error: ErrorDetail | None = None
+    error: ServerError | None = None
     finished: bool = False
     # The first MAX_RECORDED_ISSUES descriptions; the count covers them all.
     integrity_issues: list[str] = msgspec.field(default_factory=list)
@@ -97,7 +97,7 @@ def final_verdict(
     *,
     finished: bool,
     events: int,
-    error: ErrorDetail | None,
+    error: ServerError | None,
     finish_reasons: Iterable[str | None],
     saw_done: bool,
 ) -> Verdict:
@@ -191,7 +191,7 @@ class ChoiceReducer(IntegrityReporter, StatefulReducer[E, R, S], Generic[E, R, S
         if type(chunk) is not self._chunk_type and not isinstance(chunk, self._CHUNK):
             if isinstance(event, StreamErrorEvent):
                 if st.error is None:
-                    st.error = event.error
+                    st.error = ServerError.from_event(event)
             elif isinstance(event, Done):
                 st.saw_done = True
             # Anything else (UnknownEvent, keep-alives...) only counts as an event.

@@ -35,7 +35,6 @@ from streamkit.events.messages import (
     InputJSONDelta,
     MessageDeltaEvent,
     MessageDeltaUsage,
-    MessageErrorDetail,
     MessageErrorEvent,
     MessagesEvent,
     MessageStartEvent,
@@ -44,7 +43,7 @@ from streamkit.events.messages import (
     TextDelta,
     ThinkingDelta,
 )
-from streamkit.models._verdict import Verdict
+from streamkit.models._verdict import ServerError, Verdict
 from streamkit.models.messages import (
     COMPLETED_STOP_REASONS,
     CompactionBlock,
@@ -123,7 +122,7 @@ class MessageReducerState(msgspec.Struct, kw_only=True):
     saw_stop: bool = False
     # An event came before message_start (reported once).
     orphans: bool = False
-    error: MessageErrorDetail | None = None
+    error: ServerError | None = None
     finished: bool = False
     integrity_issues: list[str] = msgspec.field(default_factory=list)
     # Block indexes that stopped, not yet returned by take_finished().
@@ -212,7 +211,7 @@ class MessageReducer(StatefulReducer[MessageStreamItem, Message, MessageReducerS
             self._before_start("message_stop")
             st.saw_stop = True
         elif cls is MessageErrorEvent and st.error is None:
-            st.error = event.error  # type: ignore[union-attr]
+            st.error = ServerError.from_event(event)
         # PingEvent, UnknownEvent, Done: only counted.
 
     def _issue(self, message: str, event_type: str, stacklevel: int = 4) -> None:

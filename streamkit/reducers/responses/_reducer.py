@@ -90,7 +90,7 @@ from streamkit.events.responses import (
     ResponseWebSearchCallInProgressEvent,
     ResponseWebSearchCallSearchingEvent,
 )
-from streamkit.models._verdict import Verdict
+from streamkit.models._verdict import ServerError, Verdict
 from streamkit.models.responses import (
     ApplyPatchToolCall,
     CodeInterpreterToolCall,
@@ -608,7 +608,8 @@ class ResponseReducer(
                 status="errored", error=st.error, last_sequence_number=seq, events=events
             )
         if st.terminal == "failed":
-            error = response.error if response is not None else None
+            failed = response.error if response is not None else None
+            error = ServerError.from_event(failed) if failed is not None else None
             return Verdict(status="failed", error=error, last_sequence_number=seq, events=events)
         if st.terminal == "incomplete":
             details = response.incomplete_details if response is not None else None
@@ -903,7 +904,7 @@ class ResponseReducer(
 
     def _on_error(self, event: ResponseErrorEvent) -> None:
         if self._state.error is None:
-            self._state.error = event
+            self._state.error = ServerError.from_event(event)
 
     def _on_keepalive(self, event: ResponseKeepaliveEvent) -> None:
         self._state.keepalives += 1

@@ -25,7 +25,8 @@ import msgspec
 from msgspec import UNSET
 from msgspec.structs import replace
 
-from streamkit.events.responses import ResponseErrorEvent, ResponseLogProb
+from streamkit.events.responses import ResponseLogProb
+from streamkit.models._verdict import ServerError
 from streamkit.models.responses import (
     Annotation,
     ApplyPatchToolCall,
@@ -189,7 +190,7 @@ class ResponseReducerState(msgspec.Struct, kw_only=True, omit_defaults=True):
     response: Response | None = None
     slots: dict[int, _Slot] = {}
     terminal: Literal["completed", "failed", "incomplete"] | None = None
-    error: ResponseErrorEvent | None = None
+    error: ServerError | None = None
     finished: bool = False
     events: int = 0
     next_seq: int | None = None
