@@ -56,7 +56,7 @@ COVERAGE = [
         # Azure extension; system_fingerprint is null in recordings; a chunk
         # without choices has none.
         {
-            "extra": {"prompt_filter_results"},
+            "extra": {"prompt_filter_results", "x_groq", "timings", "time_info"},
             "nullable": {"system_fingerprint"},
             "optional": {"choices"},
         },
@@ -65,21 +65,54 @@ COVERAGE = [
     pytest.param(
         ChunkChoice,
         (CHUNK, "choices", "[]"),
-        # Azure extensions; Azure's filter-only choice has no delta.
-        {"extra": {"content_filter_results", "content_filter_offsets"}, "optional": {"delta"}},
+        # Azure, OpenRouter and vLLM extensions; Azure's filter-only choice has no
+        # delta; xAI, Perplexity and Azure AI Foundry leave finish_reason out.
+        {
+            "extra": {
+                "content_filter_results",
+                "content_filter_offsets",
+                "native_finish_reason",
+                "matched_stop",
+            },
+            "optional": {"delta", "finish_reason"},
+        },
         id="ChunkChoice",
     ),
-    pytest.param(ChoiceLogprobs, (CHUNK, "choices", "[]", "logprobs"), {}, id="ChoiceLogprobs"),
-    # audio: in the SDK's types, not in the OpenAPI description.
-    pytest.param(ChoiceDelta, (DELTA,), {"extra": {"audio"}}, id="ChoiceDelta"),
+    # Optional in the SDK.
     pytest.param(
-        ChoiceDeltaFunctionCall, (DELTA, "function_call"), {}, id="ChoiceDeltaFunctionCall"
+        ChoiceLogprobs,
+        (CHUNK, "choices", "[]", "logprobs"),
+        {"optional": {"content", "refusal"}},
+        id="ChoiceLogprobs",
     ),
-    pytest.param(ChoiceDeltaToolCall, (TOOL_CALL_CHUNK,), {}, id="ChoiceDeltaToolCall"),
+    # audio: in the SDK's types, not in the OpenAPI description; the reasoning fields
+    # are provider extensions; role, tool_calls and function_call null as in the SDK.
+    pytest.param(
+        ChoiceDelta,
+        (DELTA,),
+        {
+            "extra": {"audio", "reasoning_content", "reasoning", "reasoning_details"},
+            "nullable": {"role", "tool_calls", "function_call"},
+        },
+        id="ChoiceDelta",
+    ),
+    pytest.param(
+        ChoiceDeltaFunctionCall,
+        (DELTA, "function_call"),
+        {"nullable": {"name", "arguments"}},
+        id="ChoiceDeltaFunctionCall",
+    ),
+    # GPUStack sends whole calls without index; null parts as in the SDK.
+    pytest.param(
+        ChoiceDeltaToolCall,
+        (TOOL_CALL_CHUNK,),
+        {"optional": {"index"}, "nullable": {"id", "type", "function"}},
+        id="ChoiceDeltaToolCall",
+    ),
     pytest.param(
         ChoiceDeltaToolCallFunction,
         (TOOL_CALL_CHUNK, "function"),
-        {},
+        {"nullable": {"name", "arguments"}},
         id="ChoiceDeltaToolCallFunction",
     ),
     pytest.param(
@@ -354,8 +387,6 @@ def test_tool_call_and_audio_fragments_are_typed() -> None:
         b'{"object":"chat.completion.chunk","created":1,"model":"m","choices":[]}',
         b'{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{}]}',
         b'{"id":"c","object":"chat.completion.chunk","created":"1","model":"m","choices":[]}',
-        b'{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":'
-        b'[{"index":0,"finish_reason":null,"delta":{"tool_calls":[{"id":"call_1"}]}}]}',
     ],
 )
 def test_invalid_chunks_are_rejected(payload: bytes) -> None:
@@ -437,7 +468,16 @@ def from_type_info(t: msgspec.inspect.Type) -> st.SearchStrategy[Any]:
             return st.booleans()
         case msgspec.inspect.NoneType():
             return st.none()
+        case msgspec.inspect.AnyType():
+            return JSON_VALUES
     raise NotImplementedError(t)
+
+
+JSON_VALUES: st.SearchStrategy[Any] = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**53), 2**53) | _TEXT,
+    lambda inner: st.lists(inner, max_size=2) | st.dictionaries(_TEXT, inner, max_size=2),
+    max_leaves=4,
+)
 
 
 CHUNKS = from_type_info(msgspec.inspect.type_info(ChatCompletionChunk))

@@ -41,17 +41,36 @@ COVERAGE = [
     pytest.param(
         ChatCompletion,
         (RESPONSE,),
-        {"extra": {"prompt_filter_results"}, "nullable": {"system_fingerprint"}},
+        # Azure; llama.cpp's and Cerebras' timing blocks.
+        {
+            "extra": {"prompt_filter_results", "timings", "time_info"},
+            "nullable": {"system_fingerprint"},
+        },
         id="ChatCompletion",
     ),
     pytest.param(
         ChatCompletionChoice,
         (RESPONSE, "choices", "[]"),
-        {"extra": {"content_filter_results"}, "nullable": {"finish_reason"}},
+        {
+            "extra": {"content_filter_results", "native_finish_reason"},
+            "nullable": {"finish_reason"},
+        },
         id="ChatCompletionChoice",
     ),
-    pytest.param(ChoiceLogprobs, (RESPONSE, "choices", "[]", "logprobs"), {}, id="ChoiceLogprobs"),
-    pytest.param(ChatCompletionMessage, (MESSAGE,), {}, id="ChatCompletionMessage"),
+    # Optional in the SDK.
+    pytest.param(
+        ChoiceLogprobs,
+        (RESPONSE, "choices", "[]", "logprobs"),
+        {"optional": {"content", "refusal"}},
+        id="ChoiceLogprobs",
+    ),
+    # Provider reasoning extensions.
+    pytest.param(
+        ChatCompletionMessage,
+        (MESSAGE,),
+        {"extra": {"reasoning_content", "reasoning", "reasoning_details"}},
+        id="ChatCompletionMessage",
+    ),
     pytest.param(FunctionCall, (MESSAGE, "function_call"), {}, id="FunctionCall(message)"),
     pytest.param(ChatCompletionAudio, (MESSAGE, "audio"), {}, id="ChatCompletionAudio"),
     pytest.param(
@@ -79,13 +98,25 @@ COVERAGE = [
     pytest.param(
         ChatCompletionTokenLogprob,
         ("ChatCompletionTokenLogprob",),
-        {},
+        {"optional": {"bytes"}},  # optional in the SDK
         id="ChatCompletionTokenLogprob",
     ),
     pytest.param(
-        TopLogprob, ("ChatCompletionTokenLogprob", "top_logprobs", "[]"), {}, id="TopLogprob"
+        TopLogprob,
+        ("ChatCompletionTokenLogprob", "top_logprobs", "[]"),
+        {"optional": {"bytes"}},
+        id="TopLogprob",
     ),
-    pytest.param(CompletionUsage, ("CompletionUsage",), {}, id="CompletionUsage"),
+    # DeepSeek's cache counts; null details from compatible servers.
+    pytest.param(
+        CompletionUsage,
+        ("CompletionUsage",),
+        {
+            "extra": {"prompt_cache_hit_tokens", "prompt_cache_miss_tokens"},
+            "nullable": {"completion_tokens_details", "prompt_tokens_details"},
+        },
+        id="CompletionUsage",
+    ),
     pytest.param(
         CompletionTokensDetails,
         ("CompletionUsage", "completion_tokens_details"),
@@ -306,9 +337,9 @@ def test_reducer_target_accepts_unfinished_choice() -> None:
 def test_unknown_fields_are_ignored() -> None:
     data = json.loads(SCHEMAS[RESPONSE]["x-oaiMeta"]["example"])
     data["brand_new_field"] = {"x": 1}
-    data["choices"][0]["message"]["reasoning"] = "..."
+    data["choices"][0]["message"]["vendor_note"] = "..."
     _, again = roundtrip(json.dumps(data))
-    del data["brand_new_field"], data["choices"][0]["message"]["reasoning"]
+    del data["brand_new_field"], data["choices"][0]["message"]["vendor_note"]
     assert again == data
 
 

@@ -21,6 +21,7 @@ from streamkit._sse import SSEDecoder
 from streamkit.events._common import Done, UnknownEvent
 from streamkit.events.chat import CHAT_CHUNK_DECODER, ChatCompletionChunk
 from streamkit.events.errors import ERROR_PAYLOAD_DECODER, ErrorDetail, StreamErrorEvent
+from streamkit.models import ServerError
 from streamkit.models.chat import (
     ChatCompletion,
     ChatCompletionMessageCustomToolCall,
@@ -724,7 +725,11 @@ def test_verdict_errored() -> None:
     result, _ = run([chunk(ch(content="x")), err, Done()])
     assert result.verdict is not None
     assert result.verdict.status == "errored"
-    assert result.verdict.error == err.error
+    assert result.verdict.error == ServerError(
+        type="server_error",
+        message="overloaded",
+        raw={"error": {"message": "overloaded", "type": "server_error"}},
+    )
     assert result.verdict.events == 3
     # An error after every choice finished still counts.
     result, _ = run([chunk(ch(content="x", finish_reason="stop")), err])

@@ -17,7 +17,13 @@ from msgspec import UNSET
 
 from ..events._common import Done, UnknownEvent
 from ..events._names import event_type
-from ..events.chat import CHAT_CHUNK_DECODER, ChatCompletionChunk, ChoiceDelta
+from ..events.chat import (
+    CHAT_CHUNK_DECODER,
+    ChatCompletionChunk,
+    ChoiceDelta,
+    ChunkChoice,
+    content_parts_text,
+)
 from ..events.errors import StreamErrorEvent
 from ..events.messages import (
     CitationsDelta,
@@ -61,7 +67,7 @@ from ..events.responses import (
     ResponseTextDeltaEvent,
     ResponseTextDoneEvent,
 )
-from ..models.chat import CompletionUsage
+from ..models.chat import CompletionUsage, ReasoningDetail
 from ..models.messages import (
     RedactedThinkingBlock,
     TextBlock,
@@ -210,32 +216,8 @@ def _int(value: Any) -> int | None:
 # --------------------------------------------------------------------------- #
 
 
-class _ReasoningDetail(msgspec.Struct):
-    type: str = ""
-    text: str | None = None
-    summary: str | None = None
-    signature: str | None = None
-    data: str | None = None
-    index: int | None = None
-
-
-class _ExtDelta(msgspec.Struct):
-    reasoning_content: str | None = None
-    reasoning: str | None = None
-    reasoning_details: list[_ReasoningDetail] | None = None
-
-
-class _ExtChoice(msgspec.Struct):
-    index: int = 0
-    delta: _ExtDelta | None = None
-    native_finish_reason: str | None = None
-
-
-class _ExtChunk(msgspec.Struct):
-    choices: list[_ExtChoice] = msgspec.field(default_factory=list)
-
-
-_EXT_DECODER = msgspec.json.Decoder(_ExtChunk)
+def _str(value: object) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 class ChatReader(Reader):
@@ -245,6 +227,7 @@ class ChatReader(Reader):
     def __init__(self, writer: Writer, lost: LostReport) -> None:
         super().__init__(writer, lost)
         self.tools: dict[int, str] = {}  # Chat tool index -> block key
+        self.tool_ids: dict[str, int] = {}  # call id -> tool index
         self.reasoning_key: Hashable | None = None
         self.reasoning_blocks = 0
         self.reason: str | None = None  # canonical stop, once finish_reason came
@@ -278,22 +261,13 @@ class ChatReader(Reader):
             return
         if not self.started:
             self.start(chunk)
-        ext: _ExtChunk | None = None
-        if raw is not None:
-            data = raw if raw.__class__ is bytes else bytes(raw)  # ``in`` on a memoryview
-            if b'"reasoning' in data or b'"native_finish_reason"' in data:  # looks for one byte
-                try:
-                    ext = _EXT_DECODER.decode(data)
-                except msgspec.ValidationError:
-                    self.lost.add("extension:malformed", "a provider extension of unexpected shape")
         for choice in chunk.choices:
             if choice.index != 0:
                 if choice.index not in self.other_choices:
                     self.other_choices.add(choice.index)
                     self.lost.add("choice", "only choice 0 of an n > 1 stream is converted")
                 continue
-            if ext is not None:
-                self.extension(ext)
+            self.extension(choice)
             delta = choice.delta
             if delta:
                 self.choice_delta(delta)
@@ -304,25 +278,24 @@ class ChatReader(Reader):
         if chunk.usage:
             self.w.usage(chat_usage(chunk.usage))
 
-    def extension(self, ext: _ExtChunk) -> None:
-        for choice in ext.choices:
-            if choice.index != 0:
-                continue
-            if choice.native_finish_reason in STOP_REASONS:
-                self.native = choice.native_finish_reason
-            d = choice.delta
-            if d is None:
-                continue
-            text = d.reasoning_content or d.reasoning
-            details = d.reasoning_details or []
-            if not text:
-                # Only details: their text or summary pieces are the reasoning.
-                text = "".join(x.text or x.summary or "" for x in details) or None
-            if text:
-                self.reasoning(text)
-            for x in details:
-                if x.signature is not None or x.data is not None:
-                    self.seal(x)
+    def extension(self, choice: ChunkChoice) -> None:
+        """Provider extensions of choice 0: the native finish reason and reasoning."""
+        native = choice.native_finish_reason
+        if native in STOP_REASONS:
+            self.native = native
+        d = choice.delta
+        if not d:
+            return
+        text = _str(d.reasoning_content) or _str(d.reasoning)
+        details = d.reasoning_details or []
+        if not text:
+            # Only details: their text or summary pieces are the reasoning.
+            text = "".join(_str(x.text) or _str(x.summary) or "" for x in details) or None
+        if text:
+            self.reasoning(text)
+        for x in details:
+            if _str(x.signature) is not None or _str(x.data) is not None:
+                self.seal(x)
 
     def reasoning(self, text: str) -> None:
         key = self.reasoning_key
@@ -333,7 +306,15 @@ class ChatReader(Reader):
             self.open(key, "reasoning")
         self.delta(key, text)
 
-    def seal(self, detail: _ReasoningDetail) -> None:
+    def tool_index(self, call_id: object) -> int:
+        """The index of a tool fragment sent without one: the call with its id, a
+        new call for a new id, else the last call (one call per fragment)."""
+        if isinstance(call_id, str):
+            known = self.tool_ids.get(call_id)
+            return known if known is not None else len(self.tools)
+        return max(len(self.tools) - 1, 0)
+
+    def seal(self, detail: ReasoningDetail) -> None:
         """A signature or encrypted state closes the reasoning block it belongs to."""
         key = self.reasoning_key
         if key is None:
@@ -341,7 +322,7 @@ class ChatReader(Reader):
             self.reasoning_blocks += 1
             self.open(key, "reasoning")
         self.reasoning_key = None
-        self.close(key, signature=detail.signature, encrypted=detail.data)
+        self.close(key, signature=_str(detail.signature), encrypted=_str(detail.data))
 
     def end_text_blocks(self) -> None:
         for key in ("text", "refusal"):
@@ -355,6 +336,8 @@ class ChatReader(Reader):
 
     def choice_delta(self, d: ChoiceDelta) -> None:
         content = d.content
+        if isinstance(content, list):
+            content = content_parts_text(content)[0]
         if content:
             # The common case, kept short: Chat has no .done values to check
             # against, so the text itself is not kept.
@@ -371,11 +354,16 @@ class ChatReader(Reader):
         if d.tool_calls:
             self.end_reasoning()
             for call in d.tool_calls:
-                key = self.tools.get(call.index)
+                index = call.index
+                if index is UNSET:
+                    index = self.tool_index(call.id)
+                if isinstance(call.id, str):
+                    self.tool_ids.setdefault(call.id, index)
+                key = self.tools.get(index)
                 fn = call.function
                 if key is None:
-                    key = f"tool{call.index}"
-                    self.tools[call.index] = key
+                    key = f"tool{index}"
+                    self.tools[index] = key
                     name = fn.name if fn and isinstance(fn.name, str) else ""
                     self.open(key, "tool", call.id if isinstance(call.id, str) else "", name)
                 if fn and isinstance(fn.arguments, str):

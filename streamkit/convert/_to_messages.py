@@ -207,12 +207,15 @@ class MessagesWriter(Writer):
 
 
 def _usage(u: TokenUsage) -> Usage:
-    cached = u.cached or 0
-    written = u.cache_write or 0
+    # Messages splits the input into uncached, cache-read and cache-written
+    # tokens that add up to it. Some servers report more cached tokens than
+    # input tokens; capping keeps the sum equal to the input they reported.
+    written = min(u.cache_write or 0, u.input)
+    cached = min(u.cached or 0, u.input - written)
     usage = Usage(
-        input_tokens=max(u.input - cached - written, 0),
+        input_tokens=u.input - cached - written,
         output_tokens=u.output,
-        cache_creation_input_tokens=u.cache_write if u.cache_write is not None else 0,
+        cache_creation_input_tokens=written,
         cache_read_input_tokens=cached,
     )
     if u.reasoning is not None:

@@ -4,14 +4,25 @@ One SSE ``data:`` payload decodes to one ``ChatCompletionChunk``; the stream end
 with ``data: [DONE]``, which is not JSON and is handled before decoding.
 
 Fields follow the OpenAPI ``CreateChatCompletionStreamResponse`` and
-``ChatCompletionStreamResponseDelta`` schemas. Required fields have no default;
-optional ones default to ``msgspec.UNSET`` so that re-encoding a decoded chunk gives
-back the same JSON. A few fields are relaxed where recorded streams break the spec,
-each with a comment. Chunks are not tagged: they carry ``object``, not ``type``, and
-Azure sends ``object: ""`` on its prompt-filter chunk.
+``ChatCompletionStreamResponseDelta`` schemas, read as leniently as openai-python
+reads them: a field a real server may omit has a default (``msgspec.UNSET``, so that
+re-encoding gives back the same keys), and only the fields without which a payload is
+not a chunk stay required (``id``, ``object``, ``created``, ``model``; a choice's
+``index``). ``spec_violation`` tells what the spec requires and a chunk lacks; the
+decoder raises on it in strict mode.
+
+Provider extensions common enough to fold are typed: ``reasoning_content``,
+``reasoning`` and ``reasoning_details`` on deltas, Mistral's list-of-parts
+``content``, OpenRouter's ``native_finish_reason``, vLLM/SGLang's ``matched_stop``,
+Groq's ``x_groq``, llama.cpp's ``timings`` and Cerebras' ``time_info``. Everything
+else a server sends is kept by the decoder on the event (``extra_fields``). Chunks
+are not tagged: they carry ``object``, not ``type``, and Azure sends ``object: ""``
+on its prompt-filter chunk.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import msgspec
 from msgspec import UNSET, UnsetType
@@ -24,6 +35,7 @@ from streamkit.models.chat import (
     ContentFilterOffsets,
     ContentFilterResults,
     PromptFilterResult,
+    ReasoningDetail,
 )
 
 __all__ = [
@@ -35,31 +47,43 @@ __all__ = [
     "ChoiceDeltaToolCall",
     "ChoiceDeltaToolCallFunction",
     "ChunkChoice",
+    "XGroq",
+    "content_parts_text",
+    "spec_violation",
 ]
 
 
 class ChoiceDeltaFunctionCall(Model):
     """Fragment of a deprecated ``function_call``; ``arguments`` arrive in pieces."""
 
-    name: str | UnsetType = UNSET
-    arguments: str | UnsetType = UNSET
+    # Optional and nullable, as in the SDK: servers send ``null`` for the parts a
+    # fragment does not carry.
+    name: str | UnsetType | None = UNSET
+    arguments: str | UnsetType | None = UNSET
 
 
 class ChoiceDeltaToolCallFunction(Model):
     """Fragment of a tool call's function; ``name`` comes first, ``arguments`` in pieces."""
 
-    name: str | UnsetType = UNSET
-    arguments: str | UnsetType = UNSET
+    # Optional and nullable, as in the SDK: servers send ``null`` for the parts a
+    # fragment does not carry.
+    name: str | UnsetType | None = UNSET
+    arguments: str | UnsetType | None = UNSET
 
 
 class ChoiceDeltaToolCall(Model):
-    """Fragment of one tool call, accumulated by ``index``."""
+    """Fragment of one tool call, accumulated by ``index``.
 
-    index: int
+    ``index`` is required by the spec, but some servers (GPUStack, some llama.cpp
+    builds) send one whole call per fragment without it; the reducer then tells
+    calls apart by ``id``.
+    """
+
+    index: int | UnsetType = UNSET
     # Usually only in the first fragment of each tool call.
-    id: str | UnsetType = UNSET
-    type: str | UnsetType = UNSET
-    function: ChoiceDeltaToolCallFunction | UnsetType = UNSET
+    id: str | UnsetType | None = UNSET
+    type: str | UnsetType | None = UNSET
+    function: ChoiceDeltaToolCallFunction | UnsetType | None = UNSET
 
 
 class ChoiceDeltaAudio(Model):
@@ -75,22 +99,35 @@ class ChoiceDeltaAudio(Model):
 
 
 class ChoiceDelta(Model):
-    """What one chunk adds to a choice's message."""
+    """What one chunk adds to a choice's message.
 
-    role: str | UnsetType = UNSET
-    content: str | UnsetType | None = UNSET
+    ``content`` is a string, except from Mistral's reasoning models, which send a
+    list of typed parts: ``{"type": "text", "text": ...}`` and ``{"type":
+    "thinking", "thinking": [<text parts>]}`` (kept as dicts so that a part of a new
+    kind does not break decoding; ``content_parts_text`` reads them).
+    """
+
+    role: str | UnsetType | None = UNSET
+    content: str | list[dict[str, Any]] | UnsetType | None = UNSET
     refusal: str | UnsetType | None = UNSET
-    tool_calls: list[ChoiceDeltaToolCall] | UnsetType = UNSET
-    function_call: ChoiceDeltaFunctionCall | UnsetType = UNSET  # deprecated by the API
+    tool_calls: list[ChoiceDeltaToolCall] | UnsetType | None = UNSET
+    function_call: ChoiceDeltaFunctionCall | UnsetType | None = UNSET  # deprecated
     # Not in the OpenAPI description (see ChoiceDeltaAudio).
     audio: ChoiceDeltaAudio | UnsetType | None = UNSET
+    # Provider extensions: DeepSeek, vLLM, Qwen, Moonshot, Z.ai, xAI...
+    reasoning_content: str | UnsetType | None = UNSET
+    # ... OpenRouter, Ollama, gpt-oss servers.
+    reasoning: str | UnsetType | None = UNSET
+    reasoning_details: list[ReasoningDetail] | UnsetType | None = UNSET
 
 
-class ChunkChoice(Model):
+class ChunkChoice(Model, kw_only=True):
     """One choice's part of a chunk; with ``n`` > 1 several indexes interleave."""
 
     index: int
-    finish_reason: str | None
+    # Spec-required (nullable); xAI, Perplexity and Azure AI Foundry leave the key out
+    # until the choice ends, and the SDK defaults it to None.
+    finish_reason: str | UnsetType | None = UNSET
     # Spec-required, but Azure sends a choice holding only ``content_filter_results``
     # (an empty ``{}``) and no ``delta``.
     delta: ChoiceDelta | UnsetType = UNSET
@@ -98,9 +135,20 @@ class ChunkChoice(Model):
     # Azure only.
     content_filter_results: ContentFilterResults | UnsetType = UNSET
     content_filter_offsets: ContentFilterOffsets | UnsetType = UNSET
+    # OpenRouter: the upstream provider's own finish reason.
+    native_finish_reason: str | UnsetType | None = UNSET
+    # vLLM / SGLang: the stop string or token id that ended the choice.
+    matched_stop: int | str | UnsetType | None = UNSET
 
 
-class ChatCompletionChunk(Model):
+class XGroq(Model):
+    """Groq's ``x_groq`` block: the request id, and on the last chunk the usage."""
+
+    id: str | UnsetType = UNSET
+    usage: CompletionUsage | UnsetType | None = UNSET
+
+
+class ChatCompletionChunk(Model, kw_only=True):
     """One streamed chunk of a chat completion."""
 
     # Azure's prompt-filter chunk has ``id: ""``, ``model: ""``, ``created: 0`` and
@@ -121,6 +169,57 @@ class ChatCompletionChunk(Model):
     moderation: ChatCompletionModeration | UnsetType | None = UNSET
     # Azure only.
     prompt_filter_results: list[PromptFilterResult] | UnsetType = UNSET
+    # Groq: usage arrives here, not in ``usage``.
+    x_groq: XGroq | UnsetType = UNSET
+    # llama.cpp's and Cerebras' speed and timing figures.
+    timings: dict[str, Any] | UnsetType = UNSET
+    time_info: dict[str, Any] | UnsetType = UNSET
+
+
+def content_parts_text(parts: list[dict[str, Any]]) -> tuple[str, str]:
+    """The ``(text, thinking)`` of a list-of-parts ``content``: the ``text`` of
+    ``text`` parts, and the text parts nested in ``thinking`` parts. Parts of other
+    kinds contribute nothing."""
+    text: list[str] = []
+    thinking: list[str] = []
+    for part in parts:
+        if not isinstance(part, dict):
+            continue
+        kind = part.get("type")
+        if kind == "text":
+            value = part.get("text")
+            if isinstance(value, str):
+                text.append(value)
+        elif kind == "thinking":
+            inner = part.get("thinking")
+            if isinstance(inner, str):
+                thinking.append(inner)
+            elif isinstance(inner, list):
+                thinking.extend(
+                    piece["text"]
+                    for piece in inner
+                    if isinstance(piece, dict) and isinstance(piece.get("text"), str)
+                )
+    return "".join(text), "".join(thinking)
+
+
+def spec_violation(chunk: ChatCompletionChunk) -> str | None:
+    """The first field the OpenAI spec requires and ``chunk`` lacks (a JSON path),
+    or None. The decoder accepts such chunks, except in strict mode. (A chunk
+    without ``choices`` is not reported: it decodes as ``choices=[]``.)"""
+    for i, choice in enumerate(chunk.choices):
+        if choice.finish_reason is UNSET:
+            return f"$.choices[{i}].finish_reason"
+        delta = choice.delta
+        if delta is UNSET:
+            return f"$.choices[{i}].delta"
+        if isinstance(delta.content, list):
+            return f"$.choices[{i}].delta.content (a list)"
+        if delta.tool_calls:
+            for j, call in enumerate(delta.tool_calls):
+                if call.index is UNSET:
+                    return f"$.choices[{i}].delta.tool_calls[{j}].index"
+    return None
 
 
 CHAT_CHUNK_DECODER: msgspec.json.Decoder[ChatCompletionChunk] = msgspec.json.Decoder(

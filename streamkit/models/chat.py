@@ -17,7 +17,7 @@ wrote it (``0`` stays ``0``, not ``0.0``).
 
 from __future__ import annotations
 
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 from msgspec import UNSET, UnsetType
 
@@ -49,6 +49,7 @@ __all__ = [
     "ModerationResults",
     "PromptFilterResult",
     "PromptTokensDetails",
+    "ReasoningDetail",
     "TopLogprob",
     "URLCitation",
 ]
@@ -78,13 +79,22 @@ class PromptTokensDetails(Model):
 
 
 class CompletionUsage(Model):
-    """Token usage of a chat or legacy completion request."""
+    """Token usage of a chat or legacy completion request.
+
+    The three counts are required: a usage object without them is not usage. The
+    details are optional and nullable (compatible servers send ``null``).
+    ``prompt_cache_hit_tokens`` / ``prompt_cache_miss_tokens`` are DeepSeek's cache
+    counts; other provider additions (costs, speeds) are kept as extra fields.
+    """
 
     prompt_tokens: int
     completion_tokens: int
     total_tokens: int
-    completion_tokens_details: CompletionTokensDetails | UnsetType = UNSET
-    prompt_tokens_details: PromptTokensDetails | UnsetType = UNSET
+    completion_tokens_details: CompletionTokensDetails | UnsetType | None = UNSET
+    prompt_tokens_details: PromptTokensDetails | UnsetType | None = UNSET
+    # DeepSeek's prompt cache.
+    prompt_cache_hit_tokens: int | UnsetType = UNSET
+    prompt_cache_miss_tokens: int | UnsetType = UNSET
 
 
 # --- logprobs --------------------------------------------------------------------
@@ -95,23 +105,26 @@ class TopLogprob(Model):
 
     token: str
     logprob: int | float
-    bytes: list[int] | None
+    # Required by the spec, optional in the SDK; some compatible servers leave it out.
+    bytes: list[int] | UnsetType | None = UNSET
 
 
-class ChatCompletionTokenLogprob(Model):
+class ChatCompletionTokenLogprob(Model, kw_only=True):
     """Log probability of one generated token and its most likely alternatives."""
 
     token: str
     logprob: int | float
-    bytes: list[int] | None
+    # Required by the spec, optional in the SDK; some compatible servers leave it out.
+    bytes: list[int] | UnsetType | None = UNSET
     top_logprobs: list[TopLogprob]
 
 
 class ChoiceLogprobs(Model):
     """Per-token log probabilities of a choice's content and refusal."""
 
-    content: list[ChatCompletionTokenLogprob] | None
-    refusal: list[ChatCompletionTokenLogprob] | None
+    # Required by the spec, optional in the SDK: servers without refusals omit it.
+    content: list[ChatCompletionTokenLogprob] | UnsetType | None = UNSET
+    refusal: list[ChatCompletionTokenLogprob] | UnsetType | None = UNSET
 
 
 # --- moderation ------------------------------------------------------------------
@@ -259,8 +272,33 @@ class ChatCompletionAudio(Model):
     transcript: str
 
 
+class ReasoningDetail(Model):
+    """One entry of OpenRouter's ``reasoning_details`` (not in the OpenAI spec).
+
+    ``type`` is ``"reasoning.text"`` (``text``, maybe ``signature``),
+    ``"reasoning.summary"`` (``summary``) or ``"reasoning.encrypted"`` (``data``);
+    ``format`` names the upstream model family, ``index`` orders the entries.
+    Streamed entries are pieces; the reducer joins consecutive pieces of one entry.
+    """
+
+    type: str | UnsetType = UNSET
+    text: str | UnsetType | None = UNSET
+    summary: str | UnsetType | None = UNSET
+    data: str | UnsetType | None = UNSET
+    signature: str | UnsetType | None = UNSET
+    id: str | UnsetType | None = UNSET
+    format: str | UnsetType | None = UNSET
+    index: int | UnsetType = UNSET
+
+
 class ChatCompletionMessage(Model):
-    """The message the model generated for one choice."""
+    """The message the model generated for one choice.
+
+    ``reasoning_content`` (DeepSeek, vLLM, Qwen, Moonshot, Z.ai, xAI, Mistral's
+    ``thinking`` parts), ``reasoning`` and ``reasoning_details`` (OpenRouter, Ollama,
+    gpt-oss servers) are provider extensions, set only when the stream sent them;
+    ``reasoning_text`` reads whichever is there.
+    """
 
     role: str
     content: str | None
@@ -269,6 +307,27 @@ class ChatCompletionMessage(Model):
     annotations: list[ChatCompletionAnnotation] | UnsetType = UNSET
     function_call: FunctionCall | UnsetType = UNSET  # deprecated by the API
     audio: ChatCompletionAudio | UnsetType | None = UNSET
+    # Provider extensions (see the class docstring).
+    reasoning_content: str | UnsetType | None = UNSET
+    reasoning: str | UnsetType | None = UNSET
+    reasoning_details: list[ReasoningDetail] | UnsetType | None = UNSET
+
+    @property
+    def reasoning_text(self) -> str | None:
+        """The model's reasoning, from whichever provider field carried it (the
+        text or summary pieces of ``reasoning_details`` when only they did)."""
+        for value in (self.reasoning_content, self.reasoning):
+            if isinstance(value, str) and value:
+                return value
+        if self.reasoning_details:
+            text = "".join(
+                piece
+                for d in self.reasoning_details
+                for piece in (d.text, d.summary)
+                if isinstance(piece, str)
+            )
+            return text or None
+        return None
 
 
 # --- completion -------------------------------------------------------------------
@@ -285,6 +344,8 @@ class ChatCompletionChoice(Model):
     logprobs: ChoiceLogprobs | None
     # Azure only.
     content_filter_results: ContentFilterResults | UnsetType = UNSET
+    # OpenRouter: the upstream provider's own finish reason.
+    native_finish_reason: str | UnsetType | None = UNSET
 
 
 class ChatCompletion(Model, HasVerdict, gc=True, dict=True):
@@ -304,3 +365,7 @@ class ChatCompletion(Model, HasVerdict, gc=True, dict=True):
     moderation: ChatCompletionModeration | UnsetType | None = UNSET
     # Azure only.
     prompt_filter_results: list[PromptFilterResult] | UnsetType = UNSET
+    # Provider timing blocks, as the last chunk that had one sent them: llama.cpp's
+    # ``timings``, Cerebras' ``time_info``.
+    timings: dict[str, Any] | UnsetType = UNSET
+    time_info: dict[str, Any] | UnsetType = UNSET

@@ -2,7 +2,12 @@
 
 ``ChatCompletionReducer`` accumulates choices by ``index`` (any order, interleaved for
 n > 1), tool calls by their ``index`` inside each choice, logprobs, audio, usage and
-the completion's header fields, and judges how the stream ended (``Verdict``). Growing
+the completion's header fields, and judges how the stream ended (``Verdict``).
+Provider reasoning (``reasoning_content``, ``reasoning``, ``reasoning_details``,
+Mistral's ``thinking`` parts) is accumulated into the message's fields of the same
+names; usage is taken from ``usage`` or Groq's ``x_groq.usage``, whichever chunk has
+it; tool-call fragments without an ``index`` (one whole call per fragment) are told
+apart by their ``id``. Growing
 strings are kept as lists of pieces and joined only when the result is read, so a
 step costs one dict lookup and one list append per delta whatever the length so far.
 
@@ -29,6 +34,7 @@ from streamkit.events.chat import (
     ChoiceDeltaFunctionCall,
     ChoiceDeltaToolCall,
     ChunkChoice,
+    content_parts_text,
 )
 from streamkit.events.errors import StreamErrorEvent
 from streamkit.models.chat import (
@@ -46,6 +52,7 @@ from streamkit.models.chat import (
     CustomCall,
     FunctionCall,
     PromptFilterResult,
+    ReasoningDetail,
 )
 from streamkit.reducers._arguments import parse_arguments
 from streamkit.reducers._choices import ChoiceReducer, ChoiceStateBase, ChoiceStreamState
@@ -97,6 +104,11 @@ class _ChoiceState(ChoiceStateBase, kw_only=True, gc=False):
     audio_transcript: list[str] = msgspec.field(default_factory=list)
     audio_expires_at: int | None = None
     content_filter_results: ContentFilterResults | UnsetType = UNSET
+    native_finish_reason: str | UnsetType | None = UNSET
+    # Provider reasoning, each field as its own pieces (None: never sent).
+    reasoning_content: list[str] | None = None
+    reasoning: list[str] | None = None
+    reasoning_details: list[ReasoningDetail] | None = None
 
 
 class ChatReducerState(ChoiceStreamState[_ChoiceState], kw_only=True):
@@ -105,6 +117,8 @@ class ChatReducerState(ChoiceStreamState[_ChoiceState], kw_only=True):
     service_tier: str | UnsetType | None = UNSET
     moderation: ChatCompletionModeration | UnsetType = UNSET
     prompt_filter_results: list[PromptFilterResult] | None = None
+    timings: dict[str, Any] | UnsetType = UNSET
+    time_info: dict[str, Any] | UnsetType = UNSET
 
 
 def _filter_key(result: Any) -> tuple[bool, bool, int]:
@@ -182,12 +196,21 @@ class ChatCompletionReducer(
         prompt_filters = chunk.prompt_filter_results
         if prompt_filters:
             self._prompt_filters(prompt_filters)
+        groq = chunk.x_groq
+        if groq and groq.usage and not chunk.usage:
+            st.usage = groq.usage
+        if chunk.timings:
+            st.timings = chunk.timings
+        if chunk.time_info:
+            st.time_info = chunk.time_info
 
     def _fold_choice(self, c: _ChoiceState, ch: ChunkChoice, index: int) -> None:
         d = ch.delta
         if d:  # Azure sends choices without a delta (UNSET is falsy)
             s = d.content
             if s:
+                if s.__class__ is not str:
+                    s = self._content_parts(c, s)  # type: ignore[arg-type]
                 pieces = c.content
                 if pieces is None:
                     c.content = [s]
@@ -215,6 +238,18 @@ class ChatCompletionReducer(
             audio = d.audio
             if audio:
                 self._audio(c, audio)
+            s = d.reasoning_content
+            if s is not UNSET:
+                self._reasoning(c, "reasoning_content", s)
+            s = d.reasoning
+            if s is not UNSET:
+                self._reasoning(c, "reasoning", s)
+            details = d.reasoning_details
+            if details:
+                self._reasoning_details(c, details)
+        native = ch.native_finish_reason
+        if native:
+            c.native_finish_reason = native
         logprobs = ch.logprobs
         if logprobs:
             self._logprobs(c, logprobs)
@@ -222,14 +257,74 @@ class ChatCompletionReducer(
         if filters is not UNSET:
             c.content_filter_results = _merge_filters(c.content_filter_results, filters)
 
+    @staticmethod
+    def _content_parts(c: _ChoiceState, parts: list[dict[str, Any]]) -> str:
+        """The text of a list-of-parts ``content``; its thinking goes to
+        ``reasoning_content``."""
+        text, thinking = content_parts_text(parts)
+        if thinking:
+            pieces = c.reasoning_content
+            if pieces is None:
+                c.reasoning_content = [thinking]
+            else:
+                pieces.append(thinking)
+        return text
+
+    @staticmethod
+    def _reasoning(c: _ChoiceState, field: str, value: str | None) -> None:
+        # ``null`` and ``""`` mark the field as sent without adding to it.
+        pieces: list[str] | None = getattr(c, field)
+        if pieces is None:
+            pieces = []
+            setattr(c, field, pieces)
+        if value:
+            pieces.append(value)
+
+    @staticmethod
+    def _reasoning_details(c: _ChoiceState, details: list[ReasoningDetail]) -> None:
+        """Join consecutive pieces of one entry (same ``index`` and ``type``):
+        text, summary and data grow, the other fields take the last value sent."""
+        kept = c.reasoning_details
+        if kept is None:
+            kept = c.reasoning_details = []
+        for piece in details:
+            last = kept[-1] if kept else None
+            if last is None or last.index != piece.index or last.type != piece.type:
+                kept.append(msgspec.structs.replace(piece))
+                continue
+            for name in ("text", "summary", "data"):
+                add = getattr(piece, name)
+                if isinstance(add, str):
+                    old = getattr(last, name)
+                    setattr(last, name, old + add if isinstance(old, str) else add)
+            for name in ("signature", "id", "format"):
+                value = getattr(piece, name)
+                if value is not UNSET and value is not None:
+                    setattr(last, name, value)
+
+    @staticmethod
+    def _tool_index(c: _ChoiceState, delta: ChoiceDeltaToolCall) -> int:
+        """The index of a fragment sent without one: the call with the same ``id``,
+        a new call for a new ``id``, else the last call (one call per fragment)."""
+        call_id = delta.id
+        if call_id:
+            for index, t in c.tools.items():
+                if t.id == call_id:
+                    return index
+            return c.max_tool_index + 1
+        return max(c.max_tool_index, 0)
+
     def _tool_deltas(
         self, c: _ChoiceState, choice_index: int, deltas: list[ChoiceDeltaToolCall]
     ) -> None:
         tools = c.tools
         for delta in deltas:
-            t = tools.get(delta.index)
+            tool_index = delta.index
+            if tool_index is UNSET:
+                tool_index = self._tool_index(c, delta)
+            t = tools.get(tool_index)
             if t is None:
-                t = self._open_tool(c, choice_index, delta)
+                t = self._open_tool(c, choice_index, tool_index, delta)
                 if t is None:
                     continue
             fn = delta.function
@@ -242,14 +337,14 @@ class ChatCompletionReducer(
                     if t.name is None:
                         t.name = name
                     else:
-                        self._tool_changed(choice_index, delta.index, "name", t.name, name)
+                        self._tool_changed(choice_index, tool_index, "name", t.name, name)
             call_id = delta.id
             # Set once: a repeated id is ignored, a different one is corruption.
             if call_id and call_id != t.id:
                 if t.id is None:
                     t.id = call_id
                 else:
-                    self._tool_changed(choice_index, delta.index, "id", t.id, call_id)
+                    self._tool_changed(choice_index, tool_index, "id", t.id, call_id)
             if t.type is None and delta.type:
                 t.type = delta.type
 
@@ -263,9 +358,8 @@ class ChatCompletionReducer(
         )
 
     def _open_tool(
-        self, c: _ChoiceState, choice_index: int, delta: ChoiceDeltaToolCall
+        self, c: _ChoiceState, choice_index: int, index: int, delta: ChoiceDeltaToolCall
     ) -> _ToolState | None:
-        index = delta.index
         where = f"choice {choice_index} tool call index"
         # Frames: _open_tool, _tool_deltas, _fold_choice, step, its caller.
         if not self._admit(index, c.max_tool_index, where, "fragment", stacklevel=5):
@@ -319,8 +413,8 @@ class ChatCompletionReducer(
         refusal = delta.refusal
         if not c.has_logprobs:
             c.has_logprobs = True
-            c.logprobs_content = None if content is None else list(content)
-            c.logprobs_refusal = None if refusal is None else list(refusal)
+            c.logprobs_content = list(content) if isinstance(content, list) else None
+            c.logprobs_refusal = list(refusal) if isinstance(refusal, list) else None
             return
         if content:
             if c.logprobs_content is None:
@@ -364,6 +458,8 @@ class ChatCompletionReducer(
             prompt_filter_results=(
                 UNSET if st.prompt_filter_results is None else list(st.prompt_filter_results)
             ),
+            timings=st.timings,
+            time_info=st.time_info,
         )
         completion._set_verdict(self.verdict())
         return completion
@@ -404,6 +500,13 @@ def _choice(index: int, c: _ChoiceState) -> ChatCompletionChoice:
         message.function_call = FunctionCall(
             name=c.function_name or "", arguments="".join(c.function_arguments)
         )
+    if c.reasoning_content is not None:
+        message.reasoning_content = "".join(c.reasoning_content)
+    if c.reasoning is not None:
+        message.reasoning = "".join(c.reasoning)
+    if c.reasoning_details is not None:
+        # Copies: later pieces grow the state's entries in place.
+        message.reasoning_details = [msgspec.structs.replace(d) for d in c.reasoning_details]
     if c.has_audio:
         message.audio = ChatCompletionAudio(
             id=c.audio_id or "",
@@ -424,6 +527,7 @@ def _choice(index: int, c: _ChoiceState) -> ChatCompletionChoice:
         finish_reason=c.finish_reason,
         logprobs=logprobs,
         content_filter_results=c.content_filter_results,
+        native_finish_reason=c.native_finish_reason,
     )
 
 
