@@ -1,4 +1,5 @@
-"""``python -m benchmarks [--quick] [--check] [--layer NAME] [--json [PATH]] [--chart PNG]``."""
+"""``python -m benchmarks [--quick] [--check] [--layer NAME] [--json [PATH]] [--chart PNG]``,
+``python -m benchmarks --summarize RESULTS.json``."""
 
 from __future__ import annotations
 
@@ -82,7 +83,24 @@ def main(argv: list[str] | None = None) -> int:
         metavar="PATH",
         help="do not run: read a report written by --json (use with --chart)",
     )
+    parser.add_argument(
+        "--summarize",
+        metavar="PATH",
+        help="do not run: print the Markdown summary of a report written by --json "
+        "(with --chart PNG, also draw its chart)",
+    )
     args = parser.parse_args(argv)
+    if args.summarize:
+        from benchmarks.summary import summarize
+
+        path = Path(args.summarize)
+        report = json.loads(path.read_text(encoding="utf-8"))
+        if args.chart:
+            from benchmarks._chart import chart
+
+            chart(report, args.chart)
+        sys.stdout.write(summarize(report, path))
+        return 0
     if args.from_json:
         if not args.chart:
             parser.error("--from-json needs --chart")

@@ -11,8 +11,15 @@ from typing import Any
 
 __all__ = ["chart"]
 
-#: Peers in a fixed order and colour, so that every panel reads alike.
-_PEERS = {"openai": "#4c72b0", "httpx-sse": "#dd8452", "floor": "#55a868"}
+#: Peers in a fixed order and colour, so that every panel reads alike;
+#: ``streamkit-py`` (the pure-Python decoder) shows what the compiled one gains.
+_PEERS = {
+    "openai": "#4c72b0",
+    "httpx-sse": "#dd8452",
+    "anthropic": "#8172b3",
+    "streamkit-py": "#937860",
+    "floor": "#55a868",
+}
 
 
 def chart(report: dict[str, Any], path: str | Path) -> None:
@@ -38,6 +45,9 @@ def chart(report: dict[str, Any], path: str | Path) -> None:
             ax.axhline(value, color=_PEERS.get(peer, "k"), linestyle="--", linewidth=1)
         ax.axhline(1.0, color="black", linewidth=0.6)
         ax.set_yscale("log")
+        # Headroom above the tallest bar for the legend.
+        low, high = ax.get_ylim()
+        ax.set_ylim(low, high * 4)
         ax.set_xticks(range(len(cases)))
         ax.set_xticklabels(
             [f"{c['input']} / {c['chunking']}" for c in cases],
@@ -56,7 +66,8 @@ def chart(report: dict[str, Any], path: str | Path) -> None:
     fig.text(
         0.01,
         0.005,
-        f"{report.get('mode', '')}; {machine.get('python', '')}; {machine.get('cpu', '')}",
+        f"{report.get('mode', '')}; {machine.get('python', '')}; {machine.get('cpu', '')}; "
+        f"git {machine.get('streamkit_git') or '?'}",
         fontsize=6.5,
     )
     fig.tight_layout(rect=(0, 0.015, 1, 1))

@@ -15,6 +15,7 @@ only, never at absolute times.
 from __future__ import annotations
 
 import cProfile
+import datetime
 import gc
 import importlib
 import importlib.metadata
@@ -38,7 +39,7 @@ __all__ = ["Options", "load_layers", "machine_info", "profile", "run"]
 
 #: Cases whose rounds would take less than this get more rounds (up to 5x).
 MIN_CASE_SECONDS = 0.5
-_PACKAGES = ("streamkit", "msgspec", "orjson", "openai", "httpx-sse", "httpx")
+_PACKAGES = ("streamkit", "msgspec", "orjson", "openai", "httpx-sse", "httpx", "anthropic")
 
 
 @dataclass
@@ -123,7 +124,16 @@ def machine_info() -> dict[str, Any]:
         "python": f"{platform.python_implementation()} {platform.python_version()}",
         "versions": {name: _version(name) for name in _PACKAGES},
         "streamkit_git": _git(),
+        "streamkit_decoder": _decoder(),
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
     }
+
+
+def _decoder() -> str:
+    """Which SSE decoder ``streamkit.SSEDecoder`` is in this run: "compiled" or "python"."""
+    import streamkit
+
+    return streamkit.implementation()
 
 
 def _print_machine(info: dict[str, Any], out: TextIO) -> None:
@@ -138,6 +148,7 @@ def _print_machine(info: dict[str, Any], out: TextIO) -> None:
     print(f"versions : {versions}", file=out)
     if info["streamkit_git"]:
         print(f"streamkit: git {info['streamkit_git']}", file=out)
+    print(f"decoder  : {info['streamkit_decoder']}; run started {info['date']}", file=out)
 
 
 # -- measuring one case --------------------------------------------------------------------------

@@ -161,7 +161,9 @@ def main() -> dict[str, str]:
         ) as message:
             texts["messages"] = message.get_final_text()
     assert len(set(texts.values())) == 1, texts
-    print(texts["messages"][:80] + "...")
+    for path, name in [("/v1/responses", "responses"), ("/v1/chat/completions", "chat")]:
+        print(f"{path} over a Chat upstream: {texts[name][:60]}...")
+    print(f"/v1/messages over a Chat upstream: {texts['messages'][:60]}...")
     return texts
 
 

@@ -48,6 +48,10 @@ EXPECTED = {
         f"/v1/responses: {count('responses-text')} events, usage {msgspec.to_builtins(story.usage)}"
     ],
     "resume.py": [f"{count('responses-text')} events over ", f"{story.id}: completed"],
+    "gateway.py": [
+        f"{path} over a Chat upstream: {(chat.choices[0].message.content or '')[:60]}..."
+        for path in ("/v1/responses", "/v1/chat/completions", "/v1/messages")
+    ],
 }
 
 
