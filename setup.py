@@ -1,4 +1,4 @@
-"""Build of the optional C extension ``streamkit._sse_c``.
+"""Build of the optional C extension ``streamkit.sse._sse_c``.
 
 The project metadata lives in pyproject.toml; this file only declares the
 extension. Where it cannot be compiled (no C compiler, no Python headers), the
@@ -35,7 +35,7 @@ class OptionalBuildExt(build_ext):
     def _warn(exc: BaseException) -> None:
         bar = "*" * 76
         print(
-            f"\n{bar}\nWARNING: the C extension streamkit._sse_c could not be compiled "
+            f"\n{bar}\nWARNING: the C extension streamkit.sse._sse_c could not be compiled "
             f"({type(exc).__name__}: {exc}).\nstreamkit is installed in pure Python: "
             f"correct, but slower.\n{bar}\n",
             file=sys.stderr,
@@ -48,8 +48,8 @@ def _extensions() -> list[Extension]:
     flags = os.environ.get("STREAMKIT_CFLAGS", "").split()
     return [
         Extension(
-            "streamkit._sse_c",
-            ["streamkit/_sse_c.c"],
+            "streamkit.sse._sse_c",
+            ["streamkit/sse/_sse_c.c"],
             extra_compile_args=flags,
             extra_link_args=[f for f in flags if f.startswith("-fsanitize")],
         )

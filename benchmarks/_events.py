@@ -164,8 +164,8 @@ def _streams(case: Case) -> tuple[list[bytes], ...]:
 
 def _sk_events(case: Case, pure: bool = False) -> Callable[[], int]:
     from streamkit import iter_events
-    from streamkit._sse import PySSEDecoder
     from streamkit.events import Done
+    from streamkit.sse._decoder import PySSEDecoder
 
     streams, api = _streams(case), case.api
 
@@ -183,7 +183,7 @@ def _sk_events(case: Case, pure: bool = False) -> Callable[[], int]:
 
 def _sk_final(case: Case, pure: bool = False) -> Callable[[], int]:
     from streamkit import reduce
-    from streamkit._sse import PySSEDecoder
+    from streamkit.sse._decoder import PySSEDecoder
 
     streams, api = _streams(case), case.api
 

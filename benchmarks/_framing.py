@@ -117,7 +117,7 @@ def _decoder_options(case: Case) -> dict[str, Any]:
 
 
 def _streamkit(case: Case, pure: bool = False) -> Callable[[], int]:
-    from streamkit._sse import PySSEDecoder, SSEDecoder
+    from streamkit.sse._decoder import PySSEDecoder, SSEDecoder
 
     cls = PySSEDecoder if pure else SSEDecoder
     chunks = case.chunks
@@ -140,7 +140,7 @@ def _streamkit_py(case: Case) -> Callable[[], int]:
 
 
 def _streamkit_frames(case: Case, pure: bool = False) -> list[Frame]:
-    from streamkit._sse import PySSEDecoder, SSEDecoder
+    from streamkit.sse._decoder import PySSEDecoder, SSEDecoder
 
     d = (PySSEDecoder if pure else SSEDecoder)(**_decoder_options(case))
     frames = []

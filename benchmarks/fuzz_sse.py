@@ -81,10 +81,10 @@ def outcomes(cls: type, chunks: Iterable[bytes], options: dict[str, Any]) -> lis
 def compare(chunks: list[bytes], options: dict[str, Any]) -> int:
     """Feed both implementations; raise ``Mismatch`` unless every outcome agrees.
     Returns the number of frames."""
-    from streamkit._sse import CSSEDecoder, PySSEDecoder
+    from streamkit.sse._decoder import CSSEDecoder, PySSEDecoder
 
     if CSSEDecoder is None:
-        raise RuntimeError("the C extension streamkit._sse_c is not available")
+        raise RuntimeError("the C extension streamkit.sse._sse_c is not available")
     expected = outcomes(PySSEDecoder, chunks, options)
     got = outcomes(CSSEDecoder, chunks, options)
     for i, (want, have) in enumerate(zip(expected, got, strict=True)):

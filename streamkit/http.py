@@ -2,9 +2,16 @@
 
 ``stream`` / ``astream`` open a request and yield its typed events;
 ``reduce`` / ``areduce`` return the final object. Responses streams are
-resumed after a dropped connection by default (see ``Resume``). The errors
-raised here (``UnexpectedResponseError``, ``ConnectionLostError``, ...) live in
-``streamkit.errors`` with every other streamkit error.
+resumed after a dropped connection by default (see ``Resume``);
+``idle_timeout`` bounds the wait for the next event, whatever bytes arrive
+meanwhile. The errors raised here (``UnexpectedResponseError``,
+``ConnectionLostError``, ...) live in ``streamkit.errors`` with every other
+streamkit error.
+
+The helpers take an ``httpx`` client, an open ``httpx.Response`` or the raw
+streaming response of the openai SDK (whose HTTP response comes from the SDK's
+own copy of httpx). The protocols below say what they use of each, so any
+object of that shape works.
 
 The sync and async twins share everything but the I/O calls: ``_Session``
 holds the decoders and the resume state and decides what to do next; the two
@@ -14,20 +21,28 @@ loops only read, sleep and reconnect.
 from __future__ import annotations
 
 import contextlib
+import math
 import random
 import re
 import sys
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Collection, Generator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Callable,
+    Collection,
+    Generator,
+    Iterator,
+    Mapping,
+)
+from contextlib import aclosing, asynccontextmanager, contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, Protocol, TypeVar, overload, runtime_checkable
 
 import anyio
 import httpx
 import msgspec
 
-from streamkit._sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder
 from streamkit.errors import (
     ConnectionLostError,
     ResumeFailedError,
@@ -37,7 +52,14 @@ from streamkit.errors import (
 )
 from streamkit.events._decoder import API, ErrorMode, Event, EventDecoder
 from streamkit.events._names import event_type
+from streamkit.events.messages import PingEvent
+from streamkit.events.responses import ResponseKeepaliveEvent
 from streamkit.io._reduce import Final, _Driver
+from streamkit.models.chat import ChatCompletion
+from streamkit.models.completions import Completion
+from streamkit.models.messages import Message
+from streamkit.models.responses import Response
+from streamkit.sse._decoder import DEFAULT_MAX_EVENT_BYTES, SSEDecoder
 
 __all__ = [
     "Resume",
@@ -47,6 +69,14 @@ __all__ = [
     "astream",
     "reduce",
     "areduce",
+    "StreamingRequest",
+    "ResponseHead",
+    "StreamingResponse",
+    "AsyncStreamingResponse",
+    "RawResponse",
+    "AsyncRawResponse",
+    "SyncClient",
+    "AsyncClient",
 ]
 
 #: Bytes of a non-stream body kept on ``UnexpectedResponseError.body``.
@@ -60,6 +90,117 @@ _TERMINAL = frozenset(
 _TRANSIENT = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
 _BODY_HEADERS = ("content-type", "content-length", "transfer-encoding")
 _RETRIEVE = re.compile(r"/responses/[^/]+$")
+# Events that only keep the connection busy: they do not reset the idle clock.
+_KEEPALIVE = frozenset({PingEvent, ResponseKeepaliveEvent})
+
+RequestT = TypeVar("RequestT")
+
+
+# --------------------------------------------------------------------------- #
+# What the helpers use of requests, responses and clients
+# --------------------------------------------------------------------------- #
+
+
+class _MultiItems(Protocol):
+    def multi_items(self) -> list[tuple[str, str]]: ...
+
+
+class StreamingRequest(Protocol):
+    """The request of a streaming response, as a resume reads it to build
+    the next one (``httpx.Request`` has this shape)."""
+
+    @property
+    def method(self) -> str: ...
+    @property
+    def url(self) -> object: ...  # only its text is used
+    @property
+    def headers(self) -> _MultiItems: ...
+    @property
+    def extensions(self) -> Mapping[str, object]: ...
+    @property
+    def content(self) -> bytes: ...
+
+
+@runtime_checkable
+class ResponseHead(Protocol):
+    """The status, headers and request of an HTTP response."""
+
+    @property
+    def status_code(self) -> int: ...
+    @property
+    def reason_phrase(self) -> str: ...
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+    @property
+    def request(self) -> StreamingRequest: ...
+
+
+@runtime_checkable
+class StreamingResponse(ResponseHead, Protocol):
+    """A streaming HTTP response read synchronously: ``httpx.Response``, or
+    the HTTP response inside the openai SDK's raw response."""
+
+    def iter_bytes(self) -> Iterator[bytes]: ...
+    def close(self) -> None: ...
+
+
+@runtime_checkable
+class AsyncStreamingResponse(ResponseHead, Protocol):
+    """Async twin of ``StreamingResponse``."""
+
+    def aiter_bytes(self) -> AsyncIterator[bytes]: ...
+    async def aclose(self) -> None: ...
+
+
+@runtime_checkable
+class RawResponse(Protocol):
+    """A wrapper of a streaming response: the openai SDK's
+    ``with_streaming_response`` gives one."""
+
+    @property
+    def http_response(self) -> StreamingResponse: ...
+
+
+@runtime_checkable
+class AsyncRawResponse(Protocol):
+    """Async twin of ``RawResponse``."""
+
+    @property
+    def http_response(self) -> AsyncStreamingResponse: ...
+
+
+class SyncClient(Protocol[RequestT]):
+    """A client that reconnects a stream: ``httpx.Client`` (or the client of
+    the openai SDK's own httpx) given as ``resume_client``. ``RequestT`` is
+    its request type, opaque to streamkit."""
+
+    def build_request(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: list[tuple[str, str]],
+        content: bytes | None,
+        extensions: dict[str, object],
+    ) -> RequestT: ...
+
+    def send(self, request: RequestT, *, stream: bool = ...) -> StreamingResponse: ...
+
+
+class AsyncClient(Protocol[RequestT]):
+    """Async twin of ``SyncClient`` (``httpx.AsyncClient``)."""
+
+    def build_request(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: list[tuple[str, str]],
+        content: bytes | None,
+        extensions: dict[str, object],
+    ) -> RequestT: ...
+
+    async def send(self, request: RequestT, *, stream: bool = ...) -> AsyncStreamingResponse: ...
 
 
 @dataclass(frozen=True)
@@ -128,9 +269,9 @@ class _Plan:
     url: str
     headers: httpx.Headers
     content: bytes | None
-    extensions: dict[str, Any]
+    extensions: dict[str, object]
 
-    def build(self, client: Any) -> Any:
+    def build(self, client: SyncClient[RequestT] | AsyncClient[RequestT]) -> RequestT:
         return client.build_request(
             self.method,
             self.url,
@@ -167,11 +308,17 @@ class _Session:
         errors: ErrorMode,
         max_event_bytes: int,
         max_idle_lines: int | None,
+        idle_timeout: float | None = None,
     ) -> None:
+        if idle_timeout is not None and not idle_timeout > 0:
+            raise ValueError("idle_timeout must be > 0 seconds (or None)")
         self.decoder = EventDecoder(api, strict=strict, types=types, errors=errors)
         self.policy = resume
         self.max_event_bytes = max_event_bytes
         self.max_idle_lines = max_idle_lines
+        self.idle_timeout = idle_timeout
+        self._deadline = math.inf  # monotonic time the next real event is due by
+        self._fresh = False  # a real event arrived since the last idle check
         self.response_id: str | None = None
         self.last_sequence_number: int | None = None
         self.last_event_id = ""
@@ -183,14 +330,18 @@ class _Session:
         self.last_type: str | None = None
         self._floor: int | None = None  # sequence numbers at or below it were seen
         self._sse: SSEDecoder | None = None
-        self._origin: Any = None
+        self._origin: StreamingRequest | None = None
 
-    def connection(self, request: Any) -> SSEDecoder:
+    def connection(self, request: StreamingRequest) -> SSEDecoder:
         """A fresh SSE decoder for a new connection (an event cut by the drop
-        is discarded with the old one, as the SSE rules require)."""
+        is discarded with the old one, as the SSE rules require). The idle
+        clock starts again: a reconnection is not idleness."""
         if self._origin is None:
             self._origin = request
         self._end_connection()
+        if self.idle_timeout is not None:
+            self._deadline = time.monotonic() + self.idle_timeout
+            self._fresh = False
         sse = SSEDecoder(max_event_bytes=self.max_event_bytes, max_idle_lines=self.max_idle_lines)
         sse.last_event_id = self.last_event_id
         self._sse = sse
@@ -224,6 +375,8 @@ class _Session:
             if self._floor is not None and seq <= self._floor:
                 return False
             self.last_sequence_number = seq
+        if event.__class__ not in _KEEPALIVE:
+            self._fresh = True
         kind = self.last_type = event_type(event)
         if self.response_id is None:
             rid = getattr(getattr(event, "response", None), "id", None)
@@ -239,6 +392,45 @@ class _Session:
                 self.errored = True
         self.attempts = 0
         return True
+
+    def idle_check(self) -> None:
+        """After the events of a chunk were delivered: restart the idle clock
+        if one of them was a real event (so the time the consumer spent on
+        them does not count), else raise once the deadline has passed."""
+        if self.idle_timeout is None:
+            return
+        now = time.monotonic()
+        if self._fresh:
+            self._fresh = False
+            self._deadline = now + self.idle_timeout
+        elif now >= self._deadline:
+            raise self.idle_error(None)
+
+    def idle_left(self) -> float:
+        """Seconds until the idle deadline (``idle_timeout`` must be set)."""
+        return max(0.0, self._deadline - time.monotonic())
+
+    def idle_read_timeout(self, exc: BaseException, request: StreamingRequest) -> bool:
+        """Whether a transport error is a read timeout at least as long as
+        ``idle_timeout``: that much silence is the idle deadline passing."""
+        if self.idle_timeout is None:
+            return False
+        if not any(c.__name__ == "ReadTimeout" for c in type(exc).__mro__):
+            return False
+        timeout = request.extensions.get("timeout")
+        read = timeout.get("read") if isinstance(timeout, Mapping) else None
+        return isinstance(read, int | float) and read >= self.idle_timeout
+
+    def idle_error(self, cause: BaseException | None) -> StreamTimeoutError:
+        """The error for a stream that sent no event for ``idle_timeout``."""
+        err = StreamTimeoutError(
+            f"no event for idle_timeout={self.idle_timeout:g} s (keep-alives do not count); "
+            "the stream is not resumed",
+            index=self.decoder.index,
+            event_type=self.last_type,
+        )
+        err.__cause__ = cause
+        return err
 
     def finished(self) -> bool:
         """True once the stream reached its end (a terminal event or
@@ -302,7 +494,7 @@ class _Session:
         origin = self._origin
         if self.policy is None or origin is None:
             return None
-        headers = httpx.Headers(list(origin.headers.multi_items()))
+        headers = httpx.Headers(origin.headers.multi_items())
         for name in _BODY_HEADERS:
             headers.pop(name, None)
         if self.last_event_id:
@@ -335,7 +527,7 @@ class _Session:
         return delay * (1 + spread)
 
 
-def _check(response: httpx.Response, body: bytes) -> UnexpectedResponseError | None:
+def _check(response: ResponseHead, body: bytes) -> UnexpectedResponseError | None:
     """The error for a response that is not a stream (given the start of its
     body, which the caller read), or None."""
     ctype = response.headers.get("content-type", "")
@@ -343,8 +535,9 @@ def _check(response: httpx.Response, body: bytes) -> UnexpectedResponseError | N
     if 200 <= status < 300 and (not ctype or _is_sse(ctype)):
         return None
     code = error_type = message = None
-    payload: Any = None
-    with contextlib.suppress(msgspec.DecodeError):  # a body that is not JSON has no details
+    payload: object = None
+    # A body that is not JSON (or nests too deep to decode) has no details.
+    with contextlib.suppress(msgspec.DecodeError, RecursionError):
         payload = msgspec.json.decode(body)
     err = payload.get("error") if isinstance(payload, dict) else None
     if isinstance(err, dict):
@@ -373,44 +566,71 @@ def _is_sse(content_type: str) -> bool:
     return content_type.split(";", 1)[0].strip().lower() == "text/event-stream"
 
 
-def _is_error_status(response: httpx.Response) -> bool:
+def _is_error_status(response: ResponseHead) -> bool:
     ctype = response.headers.get("content-type", "")
     return not (200 <= response.status_code < 300 and (not ctype or _is_sse(ctype)))
 
 
 def _build(
     client: httpx.Client | httpx.AsyncClient,
-    method: str,
-    url: str | httpx.URL,
+    method: str | None,
+    url: str | httpx.URL | None,
     kwargs: dict[str, Any],
 ) -> tuple[httpx.Request, dict[str, Any]]:
+    """The request to send and its send options (``auth``, ``follow_redirects``)."""
+    if method is None or url is None:
+        raise TypeError("a client needs a method and a URL: stream(client, method, url)")
     send: dict[str, Any] = {k: kwargs.pop(k) for k in ("auth", "follow_redirects") if k in kwargs}
     headers = httpx.Headers(kwargs.pop("headers", None))
     headers.setdefault("Accept", "text/event-stream")
     return client.build_request(method, url, headers=headers, **kwargs), send
 
 
-def _unwrap(response: Any) -> Any:
+def _bound_read(request: httpx.Request, idle_timeout: float) -> None:
+    """Give a request a read timeout no longer than ``idle_timeout``: a sync
+    read cannot be interrupted, so this is how a silent connection meets the
+    idle deadline (a read timeout that long is that deadline)."""
+    timeout = dict(request.extensions.get("timeout") or {})
+    read = timeout.get("read")
+    if read is None or read > idle_timeout:
+        timeout["read"] = idle_timeout
+        request.extensions["timeout"] = timeout
+
+
+def _no_request(method: str | None, url: str | httpx.URL | None, kwargs: dict[str, Any]) -> None:
+    if method is not None or url is not None or kwargs:
+        raise TypeError("pass a method, URL and request options only with a client")
+
+
+def _not_a_response(given: object) -> TypeError:
+    return TypeError(
+        "expected an httpx client, an httpx.Response or an openai raw response, "
+        f"not {type(given).__name__}"
+    )
+
+
+def _sync_response(given: StreamingResponse | RawResponse) -> StreamingResponse:
     # The openai SDK's raw streaming responses wrap an HTTP response of
     # httpx's shape (from httpx or from the SDK's own copy of it).
-    inner = getattr(response, "http_response", response)
-    if not all(hasattr(inner, a) for a in ("status_code", "headers", "request", "iter_bytes")):
-        raise TypeError(
-            "expected an httpx client, an httpx.Response or an openai raw response, "
-            f"not {type(response).__name__}"
-        )
+    inner = given.http_response if isinstance(given, RawResponse) else given
+    if not isinstance(inner, StreamingResponse):
+        raise _not_a_response(given)
+    return inner
+
+
+def _async_response(given: AsyncStreamingResponse | AsyncRawResponse) -> AsyncStreamingResponse:
+    inner = given.http_response if isinstance(given, AsyncRawResponse) else given
+    if not isinstance(inner, AsyncStreamingResponse):
+        raise _not_a_response(given)
     return inner
 
 
 class _Base:
-    def __init__(self, session: _Session, response: Any, client: Any, send: dict[str, Any]) -> None:
+    """What ``EventStream`` and ``AsyncEventStream`` share: where the stream is."""
+
+    def __init__(self, session: _Session, send: dict[str, Any]) -> None:
         self._session = session
-        #: The HTTP response being read (the latest one after a resume): an
-        #: ``httpx.Response``, or the openai SDK's HTTP response.
-        self.response = response
-        self._client = client  # to reconnect with (None: resuming is off)
-        self._send = send
-        self._opened: list[Any] = []
+        self._send = send  # send options of the original request, for reconnections
 
     @property
     def response_id(self) -> str | None:
@@ -445,8 +665,18 @@ class EventStream(_Base):
     ``last_sequence_number``, ``last_event_id``, ``resumes``).
     """
 
-    def __init__(self, session: _Session, response: Any, client: Any, send: dict[str, Any]) -> None:
-        super().__init__(session, response, client, send)
+    def __init__(
+        self,
+        session: _Session,
+        response: StreamingResponse,
+        client: SyncClient[Any] | None,
+        send: dict[str, Any],
+    ) -> None:
+        super().__init__(session, send)
+        #: The HTTP response being read (the latest one after a resume).
+        self.response = response
+        self._client = client  # to reconnect with (None: resuming is off)
+        self._opened: list[StreamingResponse] = []
         self._iter: Generator[Event, None, None] = self._events()
 
     def __iter__(self) -> Iterator[Event]:
@@ -477,10 +707,13 @@ class EventStream(_Base):
                             raise error
                         if session.decoder.done:
                             return
+                        session.idle_check()
                     session.eof()
                     if session.finished():
                         return
             except transport_errors as exc:
+                if session.idle_read_timeout(exc, response.request):
+                    raise session.idle_error(exc) from exc
                 cause = exc
             else:
                 if response.status_code == 204:
@@ -490,16 +723,17 @@ class EventStream(_Base):
                 return
             response = next_response
 
-    def _reconnect(self, cause: BaseException | None) -> Any:
+    def _reconnect(self, cause: BaseException | None) -> StreamingResponse | None:
         session = self._session
+        client = self._client
         while True:
             plan = session.next_request(cause)
-            if plan is None or self._client is None:
+            if plan is None or client is None:
                 return None
             time.sleep(session.delay())
             try:
-                response = self._client.send(plan.build(self._client), stream=True, **self._send)
-            except _transport_errors(self._client) as exc:
+                response = client.send(plan.build(client), stream=True, **self._send)
+            except _transport_errors(client) as exc:
                 cause = exc
                 continue
             self._opened.append(response)
@@ -524,7 +758,7 @@ def _gave_up(session: _Session, error: UnexpectedResponseError) -> ResumeFailedE
     return err
 
 
-def _head_sync(response: httpx.Response) -> bytes:
+def _head_sync(response: StreamingResponse) -> bytes:
     body = bytearray()
     # The excerpt is best effort: the status already tells the story.
     with contextlib.closing(response), contextlib.suppress(Exception):
@@ -535,7 +769,7 @@ def _head_sync(response: httpx.Response) -> bytes:
     return bytes(body[:BODY_EXCERPT])
 
 
-async def _head_async(response: httpx.Response) -> bytes:
+async def _head_async(response: AsyncStreamingResponse) -> bytes:
     body = bytearray()
     try:
         with contextlib.suppress(Exception):  # best effort, as above
@@ -548,11 +782,43 @@ async def _head_async(response: httpx.Response) -> bytes:
     return bytes(body[:BODY_EXCERPT])
 
 
+async def _chunks(
+    response: AsyncStreamingResponse, session: _Session
+) -> AsyncGenerator[bytes, None]:
+    """The response's chunks. With an ``idle_timeout``, each is awaited no
+    longer than the idle deadline allows: an async read can be cut short, so
+    the deadline is exact."""
+    chunks = response.aiter_bytes()
+    if session.idle_timeout is None:
+        async for chunk in chunks:
+            yield chunk
+        return
+    while True:
+        with anyio.move_on_after(session.idle_left()) as scope:
+            try:
+                chunk = await chunks.__anext__()
+            except StopAsyncIteration:
+                return
+        if scope.cancelled_caught:
+            raise session.idle_error(None)
+        yield chunk
+
+
 class AsyncEventStream(_Base):
     """Async twin of ``EventStream``: iterate it with ``async for``."""
 
-    def __init__(self, session: _Session, response: Any, client: Any, send: dict[str, Any]) -> None:
-        super().__init__(session, response, client, send)
+    def __init__(
+        self,
+        session: _Session,
+        response: AsyncStreamingResponse,
+        client: AsyncClient[Any] | None,
+        send: dict[str, Any],
+    ) -> None:
+        super().__init__(session, send)
+        #: The HTTP response being read (the latest one after a resume).
+        self.response = response
+        self._client = client  # to reconnect with (None: resuming is off)
+        self._opened: list[AsyncStreamingResponse] = []
         self._iter: AsyncGenerator[Event, None] = self._events()
 
     def __aiter__(self) -> AsyncIterator[Event]:
@@ -576,18 +842,22 @@ class AsyncEventStream(_Base):
             transport_errors = _transport_errors(response)
             try:
                 if response.status_code != 204:
-                    async for chunk in response.aiter_bytes():
-                        events, error = session.events(chunk)
-                        for event in events:
-                            yield event
-                        if error is not None:
-                            raise error
-                        if session.decoder.done:
-                            return
+                    async with aclosing(_chunks(response, session)) as chunks:
+                        async for chunk in chunks:
+                            events, error = session.events(chunk)
+                            for event in events:
+                                yield event
+                            if error is not None:
+                                raise error
+                            if session.decoder.done:
+                                return
+                            session.idle_check()
                     session.eof()
                     if session.finished():
                         return
             except transport_errors as exc:
+                if session.idle_read_timeout(exc, response.request):
+                    raise session.idle_error(exc) from exc
                 cause = exc
             else:
                 if response.status_code == 204:
@@ -597,17 +867,17 @@ class AsyncEventStream(_Base):
                 return
             response = next_response
 
-    async def _reconnect(self, cause: BaseException | None) -> Any:
+    async def _reconnect(self, cause: BaseException | None) -> AsyncStreamingResponse | None:
         session = self._session
+        client = self._client
         while True:
             plan = session.next_request(cause)
-            if plan is None or self._client is None:
+            if plan is None or client is None:
                 return None
             await anyio.sleep(session.delay())
             try:
-                request = plan.build(self._client)
-                response = await self._client.send(request, stream=True, **self._send)
-            except _transport_errors(self._client) as exc:
+                response = await client.send(plan.build(client), stream=True, **self._send)
+            except _transport_errors(client) as exc:
                 cause = exc
                 continue
             self._opened.append(response)
@@ -630,44 +900,28 @@ def _session(
     errors: ErrorMode,
     max_event_bytes: int,
     max_idle_lines: int | None,
+    idle_timeout: float | None,
 ) -> _Session:
-    return _Session(api, _policy(resume), strict, types, errors, max_event_bytes, max_idle_lines)
-
-
-def _target(
-    client: Any,
-    client_type: type[httpx.Client] | type[httpx.AsyncClient],
-    method: str | None,
-    url: str | httpx.URL | None,
-    request_kwargs: dict[str, Any],
-    resume_client: Any,
-) -> tuple[httpx.Request | None, dict[str, Any], Any, Any]:
-    """What ``stream``/``astream`` were given: (the request to send, its send
-    options, or else the open response; the client to reconnect with)."""
-    if isinstance(client, client_type):
-        if method is None or url is None:
-            raise TypeError("a client needs a method and a URL: stream(client, method, url)")
-        request, send = _build(client, method, url, request_kwargs)
-        return request, send, None, client
-    if method is not None or url is not None or request_kwargs:
-        raise TypeError("pass a method, URL and request options only with a client")
-    return None, {}, _unwrap(client), resume_client
+    return _Session(
+        api, _policy(resume), strict, types, errors, max_event_bytes, max_idle_lines, idle_timeout
+    )
 
 
 @contextmanager
 def stream(
-    client: httpx.Client | httpx.Response | Any,
+    client: httpx.Client | StreamingResponse | RawResponse,
     method: str | None = None,
     url: str | httpx.URL | None = None,
     *,
     api: API = "auto",
     resume: bool | Resume = True,
-    resume_client: httpx.Client | Any | None = None,
+    resume_client: SyncClient[Any] | None = None,
     strict: bool = False,
     types: Collection[str] | None = None,
     errors: ErrorMode = "raise",
     max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
     max_idle_lines: int | None = None,
+    idle_timeout: float | None = None,
     **request_kwargs: Any,
 ) -> Iterator[EventStream]:
     """Open a streaming request and yield its typed events.
@@ -688,14 +942,35 @@ def stream(
     ``False``: off, a drop raises ``ConnectionLostError``). ``api``,
     ``strict``, ``types``, ``errors`` and the limits are as for
     ``iter_events``.
+
+    ``idle_timeout`` (seconds) bounds the wait for the next event, whatever
+    arrives meanwhile: keep-alive comments, blank lines, ``ping`` and
+    ``keepalive`` events do not count; it starts when the response's headers
+    are in and again on each reconnection, and the consumer's own time with an
+    event is not counted. When it passes, ``StreamTimeoutError`` is raised,
+    without resuming (the connection is alive: reconnecting would only start
+    the same wait again). Reads that send nothing at all are bounded too: the
+    request sent here gets a read timeout no longer than ``idle_timeout``,
+    and a read timeout at least that long counts as the idle deadline (for a
+    response passed in, that is its own read timeout).
     """
-    session = _session(api, resume, strict, types, errors, max_event_bytes, max_idle_lines)
-    request, send, response, reconnect_with = _target(
-        client, httpx.Client, method, url, request_kwargs, resume_client
+    session = _session(
+        api, resume, strict, types, errors, max_event_bytes, max_idle_lines, idle_timeout
     )
-    opened = None
-    if request is not None:
-        opened = response = reconnect_with.send(request, stream=True, **send)
+    opened: StreamingResponse | None = None
+    response: StreamingResponse
+    reconnect_with: SyncClient[Any] | None
+    send: dict[str, Any] = {}
+    if isinstance(client, httpx.Client):
+        request, send = _build(client, method, url, request_kwargs)
+        if idle_timeout is not None:
+            _bound_read(request, idle_timeout)
+        opened = response = client.send(request, stream=True, **send)
+        reconnect_with = client
+    else:
+        _no_request(method, url, request_kwargs)
+        response = _sync_response(client)
+        reconnect_with = resume_client
     if _is_error_status(response):
         error = _check(response, _head_sync(response))
         assert error is not None
@@ -713,29 +988,40 @@ def stream(
 
 @asynccontextmanager
 async def astream(
-    client: httpx.AsyncClient | httpx.Response | Any,
+    client: httpx.AsyncClient | AsyncStreamingResponse | AsyncRawResponse,
     method: str | None = None,
     url: str | httpx.URL | None = None,
     *,
     api: API = "auto",
     resume: bool | Resume = True,
-    resume_client: httpx.AsyncClient | Any | None = None,
+    resume_client: AsyncClient[Any] | None = None,
     strict: bool = False,
     types: Collection[str] | None = None,
     errors: ErrorMode = "raise",
     max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
     max_idle_lines: int | None = None,
+    idle_timeout: float | None = None,
     **request_kwargs: Any,
 ) -> AsyncIterator[AsyncEventStream]:
     """Async twin of ``stream`` for ``httpx.AsyncClient`` (or an open async
-    response, or the openai SDK's async raw response)."""
-    session = _session(api, resume, strict, types, errors, max_event_bytes, max_idle_lines)
-    request, send, response, reconnect_with = _target(
-        client, httpx.AsyncClient, method, url, request_kwargs, resume_client
+    response, or the openai SDK's async raw response). Here ``idle_timeout``
+    is exact whatever the connection does: each read is cut short at the
+    deadline."""
+    session = _session(
+        api, resume, strict, types, errors, max_event_bytes, max_idle_lines, idle_timeout
     )
-    opened = None
-    if request is not None:
-        opened = response = await reconnect_with.send(request, stream=True, **send)
+    opened: AsyncStreamingResponse | None = None
+    response: AsyncStreamingResponse
+    reconnect_with: AsyncClient[Any] | None
+    send: dict[str, Any] = {}
+    if isinstance(client, httpx.AsyncClient):
+        request, send = _build(client, method, url, request_kwargs)
+        opened = response = await client.send(request, stream=True, **send)
+        reconnect_with = client
+    else:
+        _no_request(method, url, request_kwargs)
+        response = _async_response(client)
+        reconnect_with = resume_client
     if _is_error_status(response):
         error = _check(response, await _head_async(response))
         assert error is not None
@@ -751,26 +1037,111 @@ async def astream(
             await opened.aclose()
 
 
+_SyncTarget = httpx.Client | StreamingResponse | RawResponse
+_AsyncTarget = httpx.AsyncClient | AsyncStreamingResponse | AsyncRawResponse
+
+
+@overload
 def reduce(
-    client: httpx.Client | httpx.Response | Any,
+    client: _SyncTarget,
+    method: str | None = None,
+    url: str | httpx.URL | None = None,
+    *,
+    api: Literal["responses"],
+    resume: bool | Resume = True,
+    resume_client: SyncClient[Any] | None = None,
+    strict: bool = False,
+    verify: bool = False,
+    max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+    max_idle_lines: int | None = None,
+    idle_timeout: float | None = None,
+    **request_kwargs: Any,
+) -> Response: ...
+@overload
+def reduce(
+    client: _SyncTarget,
+    method: str | None = None,
+    url: str | httpx.URL | None = None,
+    *,
+    api: Literal["chat"],
+    resume: bool | Resume = True,
+    resume_client: SyncClient[Any] | None = None,
+    strict: bool = False,
+    verify: bool = False,
+    max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+    max_idle_lines: int | None = None,
+    idle_timeout: float | None = None,
+    **request_kwargs: Any,
+) -> ChatCompletion: ...
+@overload
+def reduce(
+    client: _SyncTarget,
+    method: str | None = None,
+    url: str | httpx.URL | None = None,
+    *,
+    api: Literal["completions"],
+    resume: bool | Resume = True,
+    resume_client: SyncClient[Any] | None = None,
+    strict: bool = False,
+    verify: bool = False,
+    max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+    max_idle_lines: int | None = None,
+    idle_timeout: float | None = None,
+    **request_kwargs: Any,
+) -> Completion: ...
+@overload
+def reduce(
+    client: _SyncTarget,
+    method: str | None = None,
+    url: str | httpx.URL | None = None,
+    *,
+    api: Literal["messages"],
+    resume: bool | Resume = True,
+    resume_client: SyncClient[Any] | None = None,
+    strict: bool = False,
+    verify: bool = False,
+    max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+    max_idle_lines: int | None = None,
+    idle_timeout: float | None = None,
+    **request_kwargs: Any,
+) -> Message: ...
+@overload
+def reduce(
+    client: _SyncTarget,
     method: str | None = None,
     url: str | httpx.URL | None = None,
     *,
     api: API = "auto",
     resume: bool | Resume = True,
-    resume_client: httpx.Client | Any | None = None,
+    resume_client: SyncClient[Any] | None = None,
     strict: bool = False,
     verify: bool = False,
     max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
     max_idle_lines: int | None = None,
+    idle_timeout: float | None = None,
+    **request_kwargs: Any,
+) -> Final: ...
+def reduce(
+    client: _SyncTarget,
+    method: str | None = None,
+    url: str | httpx.URL | None = None,
+    *,
+    api: API = "auto",
+    resume: bool | Resume = True,
+    resume_client: SyncClient[Any] | None = None,
+    strict: bool = False,
+    verify: bool = False,
+    max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+    max_idle_lines: int | None = None,
+    idle_timeout: float | None = None,
     **request_kwargs: Any,
 ) -> Final:
     """Send a streaming request and fold its events into the final object.
 
     Arguments are those of ``stream`` plus ``strict`` and ``verify`` of
-    ``streamkit.reduce``. Every error raised after the first event carries
-    the object folded so far on ``partial``; a resumed stream folds into the
-    same reduction.
+    ``streamkit.reduce``; ``api`` decides the type of the result, as there.
+    Every error raised after the first event carries the object folded so
+    far on ``partial``; a resumed stream folds into the same reduction.
     """
     driver = _Driver(api, strict, verify)
     with stream(
@@ -783,24 +1154,106 @@ def reduce(
         errors="yield",
         max_event_bytes=max_event_bytes,
         max_idle_lines=max_idle_lines,
+        idle_timeout=idle_timeout,
         **request_kwargs,
     ) as events:
         driver.detected = lambda: events.api
         return driver.fold(events)
 
 
+@overload
 async def areduce(
-    client: httpx.AsyncClient | httpx.Response | Any,
+    client: _AsyncTarget,
+    method: str | None = None,
+    url: str | httpx.URL | None = None,
+    *,
+    api: Literal["responses"],
+    resume: bool | Resume = True,
+    resume_client: AsyncClient[Any] | None = None,
+    strict: bool = False,
+    verify: bool = False,
+    max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+    max_idle_lines: int | None = None,
+    idle_timeout: float | None = None,
+    **request_kwargs: Any,
+) -> Response: ...
+@overload
+async def areduce(
+    client: _AsyncTarget,
+    method: str | None = None,
+    url: str | httpx.URL | None = None,
+    *,
+    api: Literal["chat"],
+    resume: bool | Resume = True,
+    resume_client: AsyncClient[Any] | None = None,
+    strict: bool = False,
+    verify: bool = False,
+    max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+    max_idle_lines: int | None = None,
+    idle_timeout: float | None = None,
+    **request_kwargs: Any,
+) -> ChatCompletion: ...
+@overload
+async def areduce(
+    client: _AsyncTarget,
+    method: str | None = None,
+    url: str | httpx.URL | None = None,
+    *,
+    api: Literal["completions"],
+    resume: bool | Resume = True,
+    resume_client: AsyncClient[Any] | None = None,
+    strict: bool = False,
+    verify: bool = False,
+    max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+    max_idle_lines: int | None = None,
+    idle_timeout: float | None = None,
+    **request_kwargs: Any,
+) -> Completion: ...
+@overload
+async def areduce(
+    client: _AsyncTarget,
+    method: str | None = None,
+    url: str | httpx.URL | None = None,
+    *,
+    api: Literal["messages"],
+    resume: bool | Resume = True,
+    resume_client: AsyncClient[Any] | None = None,
+    strict: bool = False,
+    verify: bool = False,
+    max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+    max_idle_lines: int | None = None,
+    idle_timeout: float | None = None,
+    **request_kwargs: Any,
+) -> Message: ...
+@overload
+async def areduce(
+    client: _AsyncTarget,
     method: str | None = None,
     url: str | httpx.URL | None = None,
     *,
     api: API = "auto",
     resume: bool | Resume = True,
-    resume_client: httpx.AsyncClient | Any | None = None,
+    resume_client: AsyncClient[Any] | None = None,
     strict: bool = False,
     verify: bool = False,
     max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
     max_idle_lines: int | None = None,
+    idle_timeout: float | None = None,
+    **request_kwargs: Any,
+) -> Final: ...
+async def areduce(
+    client: _AsyncTarget,
+    method: str | None = None,
+    url: str | httpx.URL | None = None,
+    *,
+    api: API = "auto",
+    resume: bool | Resume = True,
+    resume_client: AsyncClient[Any] | None = None,
+    strict: bool = False,
+    verify: bool = False,
+    max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+    max_idle_lines: int | None = None,
+    idle_timeout: float | None = None,
     **request_kwargs: Any,
 ) -> Final:
     """Async twin of ``reduce``."""
@@ -815,6 +1268,7 @@ async def areduce(
         errors="yield",
         max_event_bytes=max_event_bytes,
         max_idle_lines=max_idle_lines,
+        idle_timeout=idle_timeout,
         **request_kwargs,
     ) as events:
         driver.detected = lambda: events.api

@@ -87,7 +87,7 @@ def decoder_cls(request: pytest.FixtureRequest) -> type:
     the C extension. The compiled one is skipped when it was not built (or is
     disabled by ``STREAMKIT_NO_EXTENSIONS``); under ``CI=true`` a missing build
     fails instead, so CI cannot silently test only one of them."""
-    from streamkit._sse import CSSEDecoder, PySSEDecoder
+    from streamkit.sse._decoder import CSSEDecoder, PySSEDecoder
 
     if request.param == "python":
         return PySSEDecoder
@@ -95,6 +95,6 @@ def decoder_cls(request: pytest.FixtureRequest) -> type:
         if os.environ.get("STREAMKIT_NO_EXTENSIONS"):
             pytest.skip("the C extension is disabled by STREAMKIT_NO_EXTENSIONS")
         if in_ci():
-            pytest.fail("CI is set and the C extension streamkit._sse_c is not built")
-        pytest.skip("the C extension streamkit._sse_c is not built")
+            pytest.fail("CI is set and the C extension streamkit.sse._sse_c is not built")
+        pytest.skip("the C extension streamkit.sse._sse_c is not built")
     return CSSEDecoder

@@ -35,7 +35,7 @@ from streamkit.events.errors import (
 from streamkit.models.chat import ChoiceLogprobs, ContentFilterResults, PromptFilterResult
 
 try:
-    from streamkit._sse import SSEDecoder
+    from streamkit.sse._decoder import SSEDecoder
 except ImportError:  # the SSE layer is optional for these tests
     SSEDecoder = None  # type: ignore[assignment,misc]
 

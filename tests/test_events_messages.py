@@ -11,7 +11,6 @@ import msgspec
 import pytest
 from helpers import chunkings, recording_params, recording_paths
 
-from streamkit._sse import SSEDecoder, SSEFrame
 from streamkit.errors import (
     APIMismatchError,
     APIStreamError,
@@ -49,6 +48,7 @@ from streamkit.models.messages import (
     WebSearchToolResultBlock,
     block_type,
 )
+from streamkit.sse._decoder import SSEDecoder, SSEFrame
 
 PATHS = recording_paths("messages")
 

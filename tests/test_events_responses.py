@@ -109,7 +109,7 @@ def payloads(path: Path) -> list[bytes]:
     """The ``data`` of every event of a recording, ``[DONE]`` excluded."""
     data = path.read_bytes()
     try:
-        from streamkit._sse import SSEDecoder
+        from streamkit.sse._decoder import SSEDecoder
     except ImportError:  # pragma: no cover - the SSE decoder is a sibling module
         blocks = data.replace(b"\r\n", b"\n").split(b"\n\n")
         frames = [

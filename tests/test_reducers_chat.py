@@ -17,7 +17,6 @@ from helpers import RECORDINGS, recording_params, recording_paths
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from streamkit._sse import SSEDecoder
 from streamkit.events._common import Done, UnknownEvent
 from streamkit.events.chat import CHAT_CHUNK_DECODER, ChatCompletionChunk
 from streamkit.events.errors import ERROR_PAYLOAD_DECODER, ErrorDetail, StreamErrorEvent
@@ -30,6 +29,7 @@ from streamkit.models.chat import (
 from streamkit.reducers._finished import Finished, RefusalDone, TextDone, ToolCallDone
 from streamkit.reducers._integrity import StreamIntegrityError, StreamIntegrityWarning
 from streamkit.reducers.chat import ChatCompletionReducer, ChatStreamEvent
+from streamkit.sse._decoder import SSEDecoder
 
 CHAT = recording_paths("chat")
 

@@ -17,7 +17,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import streamkit
-from streamkit._sse import SSEDecoder, SSEFrame
 from streamkit.errors import APIStreamError
 from streamkit.events._decoder import EventDecoder
 from streamkit.events.messages import MessagesEvent
@@ -33,6 +32,7 @@ from streamkit.reducers._finished import TextDone, ThinkingDone, ToolCallDone
 from streamkit.reducers._integrity import StreamIntegrityError, StreamIntegrityWarning
 from streamkit.reducers._partial_json import PartialJSON
 from streamkit.reducers.messages import MessageReducer
+from streamkit.sse._decoder import SSEDecoder, SSEFrame
 
 anthropic = pytest.importorskip("anthropic")
 from anthropic.lib.streaming import _beta_messages as sdk_beta  # noqa: E402

@@ -17,7 +17,6 @@ import msgspec
 import pytest
 from helpers import RECORDINGS, recording_params, recording_paths
 
-from streamkit._sse import SSEDecoder
 from streamkit.errors import StreamError
 from streamkit.events._common import UnknownEvent
 from streamkit.events.responses import (
@@ -75,6 +74,7 @@ from streamkit.reducers.responses import (
     StreamIntegrityError,
     StreamIntegrityWarning,
 )
+from streamkit.sse._decoder import SSEDecoder
 
 PATHS = recording_paths("responses")
 needs_recordings = pytest.mark.recordings

@@ -20,7 +20,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_reducers_responses import created, ev, message_added, text_delta
 
-from streamkit._sse import SSEDecoder
 from streamkit.errors import StreamError
 from streamkit.events._common import Done, UnknownEvent
 from streamkit.events.chat import CHAT_CHUNK_DECODER
@@ -38,6 +37,7 @@ from streamkit.reducers._integrity import (
 from streamkit.reducers.chat import ChatCompletionReducer
 from streamkit.reducers.completions import CompletionReducer
 from streamkit.reducers.responses import ResponseReducer, SequenceIntegrityError
+from streamkit.sse._decoder import SSEDecoder
 from streamkit.testing import demo_stream
 
 POLICIES: tuple[IntegrityPolicy, ...] = ("ignore", "warn", "raise")

@@ -412,7 +412,7 @@ def test_frame_repr_shows_bytes(decoder_cls: type[SSEDecoder]) -> None:
 
 
 def test_huge_retry_is_clamped_not_an_error(decoder_cls: type[SSEDecoder]) -> None:
-    from streamkit._sse import RETRY_MAX
+    from streamkit.sse._decoder import RETRY_MAX
 
     got, dec = decode(decoder_cls, b"retry: " + b"9" * 10_000 + b"\ndata: a\n\n")
     assert [f[3] for f in got] == [RETRY_MAX]

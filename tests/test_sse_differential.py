@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from benchmarks import fuzz_sse
-from streamkit._sse import PySSEDecoder, implementation
+from streamkit.sse._decoder import PySSEDecoder, implementation
 
 # Every test needs the compiled decoder: the conftest fixture, restricted to it,
 # skips them when it is not built (and fails them under CI).
@@ -161,7 +161,7 @@ def test_implementation_reports_the_compiled_decoder(decoder_cls: type) -> None:
 
 def test_no_extensions_switch_selects_pure_python(decoder_cls: type) -> None:
     code = (
-        "import streamkit, streamkit._sse as s; "
+        "import streamkit, streamkit.sse._decoder as s; "
         "print(streamkit.implementation(), streamkit.SSEDecoder is s.PySSEDecoder, s.CSSEDecoder)"
     )
     env = {**os.environ, "STREAMKIT_NO_EXTENSIONS": "1"}

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from streamkit import SSEDecoder
-from streamkit._sse_encode import encode_sse
+from streamkit.sse._encoder import encode_sse
 
 # Bytes rich in what the parser cares about, plus arbitrary noise.
 _TOKENS = [

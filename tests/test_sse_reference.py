@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from streamkit import SSEDecoder
-from streamkit._sse import RETRY_MAX
+from streamkit.sse._decoder import RETRY_MAX
 
 Frame = tuple[str, str, str, int | None]
 

@@ -54,7 +54,6 @@ from collections.abc import Callable, Sequence
 from streamkit import __version__
 from streamkit.cli._archive import add_archive
 from streamkit.cli._commands import add_events, add_frames, add_reduce, add_stats, add_text
-from streamkit.cli._convert import add_convert
 from streamkit.cli._common import (
     EXIT_ADDRESS_IN_USE,
     EXIT_API_ERROR,
@@ -72,6 +71,7 @@ from streamkit.cli._common import (
     UsageError,
     error,
 )
+from streamkit.cli._convert import add_convert
 from streamkit.cli._demo import add_demo
 from streamkit.cli._messages import describe
 from streamkit.cli._replay import add_replay

@@ -14,7 +14,6 @@ from typing import IO, Any
 
 import msgspec
 
-from streamkit._sse import SSEDecoder, SSEFrame
 from streamkit.cli._common import (
     EXIT_API_ERROR,
     EXIT_HINT,
@@ -59,6 +58,7 @@ from streamkit.events.messages import (
 from streamkit.events.responses import ResponseTextDeltaEvent, ResponseTextDoneEvent
 from streamkit.io import iter_events, iter_frames
 from streamkit.models import Message, UnknownBlock, UsageSummary, usage_summary
+from streamkit.sse._decoder import SSEDecoder, SSEFrame
 
 __all__ = [
     "DEFAULT_RATE",

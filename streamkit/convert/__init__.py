@@ -25,7 +25,7 @@ redacted thinking) or is listed in the converter's ``lost`` report. Chat
 streams with ``n`` > 1: choice 0 is converted, the others are reported lost.
 """
 
-from ._common import (
+from streamkit.convert._common import (
     CHAT_FINISH_TO_STOP,
     MESSAGES_TO_STOP,
     RESPONSES_INCOMPLETE_TO_STOP,
@@ -39,7 +39,7 @@ from ._common import (
     derive_id,
     tool_id,
 )
-from ._convert import Conversion, Converter, SourceAPI, aconvert, convert
+from streamkit.convert._convert import Conversion, Converter, SourceAPI, aconvert, convert
 
 __all__ = [
     "CHAT_FINISH_TO_STOP",

@@ -9,19 +9,19 @@ from typing import Any, Literal, TypeAlias
 
 import msgspec
 
-from ..events._common import Done, UnknownEvent
-from ..events._decoder import Event
-from ..events.chat import ChatCompletionChunk
-from ..events.errors import StreamErrorEvent
-from ..events.messages import MESSAGE_EVENT_CLASSES
-from ..events.responses import RESPONSE_EVENT_CLASSES
-from ..io import aiter_frame_events, iter_frame_events
-from ..reducers._base import Reducer
-from ._common import Lost, LostReport, Target, Writer
-from ._readers import ChatReader, MessagesReader, Reader, ResponsesReader
-from ._to_chat import CHUNK_TYPE, ChatWriter
-from ._to_messages import MessagesWriter
-from ._to_responses import ResponsesWriter
+from streamkit.convert._common import Lost, LostReport, Target, Writer
+from streamkit.convert._readers import ChatReader, MessagesReader, Reader, ResponsesReader
+from streamkit.convert._to_chat import CHUNK_TYPE, ChatWriter
+from streamkit.convert._to_messages import MessagesWriter
+from streamkit.convert._to_responses import ResponsesWriter
+from streamkit.events._common import Done, UnknownEvent
+from streamkit.events._decoder import Event
+from streamkit.events.chat import ChatCompletionChunk
+from streamkit.events.errors import StreamErrorEvent
+from streamkit.events.messages import MESSAGE_EVENT_CLASSES
+from streamkit.events.responses import RESPONSE_EVENT_CLASSES
+from streamkit.io import aiter_frame_events, iter_frame_events
+from streamkit.reducers._base import Reducer
 
 __all__ = ["Conversion", "Converter", "SourceAPI", "aconvert", "convert"]
 

@@ -15,17 +15,29 @@ from typing import Any
 import msgspec
 from msgspec import UNSET
 
-from ..events._common import Done, UnknownEvent
-from ..events._names import event_type
-from ..events.chat import (
+from streamkit.convert._common import (
+    CHAT_FINISH_TO_STOP,
+    MESSAGES_TO_STOP,
+    RESPONSES_INCOMPLETE_TO_STOP,
+    STOP_REASONS,
+    BlockKind,
+    LostReport,
+    Meta,
+    TokenUsage,
+    Writer,
+    json_text,
+)
+from streamkit.events._common import Done, UnknownEvent
+from streamkit.events._names import event_type
+from streamkit.events.chat import (
     CHAT_CHUNK_DECODER,
     ChatCompletionChunk,
     ChoiceDelta,
     ChunkChoice,
     content_parts_text,
 )
-from ..events.errors import StreamErrorEvent
-from ..events.messages import (
+from streamkit.events.errors import StreamErrorEvent
+from streamkit.events.messages import (
     CitationsDelta,
     ContentBlockDeltaEvent,
     ContentBlockStartEvent,
@@ -40,7 +52,7 @@ from ..events.messages import (
     TextDelta,
     ThinkingDelta,
 )
-from ..events.responses import (
+from streamkit.events.responses import (
     ResponseCompletedEvent,
     ResponseContentPartAddedEvent,
     ResponseContentPartDoneEvent,
@@ -67,15 +79,15 @@ from ..events.responses import (
     ResponseTextDeltaEvent,
     ResponseTextDoneEvent,
 )
-from ..models.chat import CompletionUsage, ReasoningDetail
-from ..models.messages import (
+from streamkit.models.chat import CompletionUsage, ReasoningDetail
+from streamkit.models.messages import (
     RedactedThinkingBlock,
     TextBlock,
     ThinkingBlock,
     ToolUseBlock,
     block_type,
 )
-from ..models.responses import (
+from streamkit.models.responses import (
     FunctionToolCall,
     OutputItem,
     OutputMessage,
@@ -84,18 +96,6 @@ from ..models.responses import (
     Refusal,
     Response,
     ResponseUsage,
-)
-from ._common import (
-    CHAT_FINISH_TO_STOP,
-    MESSAGES_TO_STOP,
-    RESPONSES_INCOMPLETE_TO_STOP,
-    STOP_REASONS,
-    BlockKind,
-    LostReport,
-    Meta,
-    TokenUsage,
-    Writer,
-    json_text,
 )
 
 __all__ = ["ChatReader", "MessagesReader", "Reader", "ResponsesReader"]

@@ -17,7 +17,6 @@ from typing import Any, Literal, TypeAlias
 
 import msgspec
 
-from streamkit._sse import SSEFrame
 from streamkit.errors import (
     APIMismatchError,
     APIStreamError,
@@ -27,7 +26,7 @@ from streamkit.errors import (
     excerpt,
 )
 from streamkit.events._common import Done, UnknownEvent
-from streamkit.events.chat import CHAT_CHUNK_DECODER, ChatCompletionChunk
+from streamkit.events.chat import CHAT_CHUNK_DECODER, ChatCompletionChunk, spec_violation
 from streamkit.events.completions import COMPLETION_CHUNK_DECODER, CompletionChunk
 from streamkit.events.errors import ERROR_PAYLOAD_DECODER, StreamErrorEvent
 from streamkit.events.messages import (
@@ -40,11 +39,14 @@ from streamkit.events.messages import (
 from streamkit.events.responses import (
     RESPONSE_EVENT_DECODER,
     RESPONSE_EVENT_TYPES,
+    TOO_DEEP,
     ResponseErrorEvent,
     ResponseFailedEvent,
     ResponseStreamEvent,
     decode_event_tolerant,
 )
+from streamkit.models._verdict import ServerError
+from streamkit.sse._decoder import SSEFrame
 
 __all__ = ["API", "ErrorMode", "Event", "EventDecoder"]
 
@@ -90,7 +92,8 @@ class EventDecoder:
         strict: raise ``UnknownEventError`` for an event type streamkit does not
             know (instead of passing it through as ``UnknownEvent``), and
             ``UnexpectedEventError`` for frames after ``[DONE]`` (instead of
-            ignoring them).
+            ignoring them), and ``EventDecodeError`` for a Chat chunk lacking a
+            field the OpenAI spec requires (``events.chat.spec_violation``).
         types: Responses only: decode just these event types; every other event
             is skipped after reading its tag (its SSE event name, or the JSON
             ``type`` when the frame has none). Error events are always decoded.
@@ -190,6 +193,8 @@ class EventDecoder:
                     append(slow)
                     break
                 event = slow
+            except RecursionError:
+                raise self._too_deep(frame, count - 1) from None
             else:
                 if event.__class__ in errors:
                     event = self._server_error(event, frame, count - 1)
@@ -207,7 +212,7 @@ class EventDecoder:
             if name == "message":
                 try:
                     name = _TAG_DECODER.decode(frame.data).type
-                except msgspec.MsgspecError:
+                except (msgspec.MsgspecError, RecursionError):
                     name = ""  # let the full decoder report or classify it
             if name and name not in wanted:
                 self.index += 1
@@ -267,6 +272,8 @@ class EventDecoder:
                     append(slow)
                     break
                 event = slow
+            except RecursionError:
+                raise self._too_deep(frame, count - 1) from None
             else:
                 if event.__class__ is MessageErrorEvent:
                     event = self._server_error(event, frame, count - 1)
@@ -286,6 +293,8 @@ class EventDecoder:
             raise self._bad(frame, f"payload does not match its event type: {exc}") from None
         except msgspec.DecodeError as exc:
             raise self._bad(frame, f"invalid JSON: {exc}") from None
+        except RecursionError:
+            raise self._too_deep(frame) from None
         if event is not None:
             if event.__class__ is MessageErrorEvent:
                 return self._server_error(event, frame)
@@ -326,13 +335,25 @@ class EventDecoder:
                     append(slow)
                     break
                 event = slow
+            except RecursionError:
+                raise self._too_deep(frame, count - 1) from None
             else:
                 if event.object == foreign:  # type: ignore[union-attr]
                     other = "completions" if self.api == "chat" else "chat"
                     raise self._mismatch(frame, other, count - 1)
+                if self._strict and self.api == "chat":
+                    self._check_spec(event, frame, count - 1)
             append(event)
         self.index += count
         return i + count
+
+    def _check_spec(self, event: Event, frame: SSEFrame, offset: int) -> None:
+        """Strict mode: a chunk lacking what the spec requires is an error."""
+        assert isinstance(event, ChatCompletionChunk)
+        missing = spec_violation(event)
+        if missing is not None:
+            self._at = self.index + offset
+            raise self._bad(frame, f"chunk lacks {missing}, required by the spec (strict mode)")
 
     def _chunk_slow(self, frame: SSEFrame, offset: int = 0) -> Event | None:
         data = frame.data
@@ -344,6 +365,8 @@ class EventDecoder:
             obj = msgspec.json.decode(data)
         except msgspec.DecodeError as exc:
             raise self._bad(frame, f"invalid JSON: {exc}") from None
+        except RecursionError:
+            raise self._too_deep(frame) from None
         if isinstance(obj, dict):
             if "error" in obj and "choices" not in obj:
                 return self._error_payload(frame)
@@ -363,6 +386,8 @@ class EventDecoder:
         except msgspec.ValidationError as exc:
             what = "chat.completion.chunk" if self.api == "chat" else "text_completion chunk"
             raise self._bad(frame, f"payload is not a {what}: {exc}") from None
+        except RecursionError:
+            raise self._too_deep(frame) from None
         raise AssertionError("unreachable: the chunk decoded on the second try")
 
     # -- detection ---------------------------------------------------------------------
@@ -378,6 +403,8 @@ class EventDecoder:
             obj = msgspec.json.decode(data)
         except msgspec.DecodeError as exc:
             raise self._bad(frame, f"invalid JSON: {exc}") from None
+        except RecursionError:
+            raise self._too_deep(frame) from None
         if not isinstance(obj, dict):
             raise self._bad(frame, "payload is not a JSON object")
         kind = obj.get("type")
@@ -400,6 +427,8 @@ class EventDecoder:
             return CHAT_CHUNK_DECODER.decode(data)
         except msgspec.ValidationError as exc:
             raise self._bad(frame, f"payload of no known stream type: {exc}") from None
+        except RecursionError:
+            raise self._too_deep(frame) from None
 
     def _decode_one(self, frame: SSEFrame) -> Event | None:
         out: list[Event] = []
@@ -442,6 +471,8 @@ class EventDecoder:
             event = ERROR_PAYLOAD_DECODER.decode(frame.data)
         except msgspec.ValidationError as exc:
             raise self._bad(frame, f"malformed error payload: {exc}") from None
+        except RecursionError:
+            raise self._too_deep(frame) from None
         return self._server_error(event, frame)
 
     def _server_error(self, event: Any, frame: SSEFrame, offset: int | None = None) -> Event:
@@ -449,37 +480,18 @@ class EventDecoder:
             self._at = self.index + offset
         if self._errors == "yield":
             return event  # type: ignore[no-any-return]
+        error = ServerError.from_event(event)
         if isinstance(event, ResponseFailedEvent):
-            error = event.response.error
-            kind = "response.failed"
-            message = error.message if error is not None else "response failed"
-            code = error.code if error is not None else None
-            param = None
-            err_type = None
-        elif isinstance(event, MessageErrorEvent):
-            kind = "error"
-            message = event.error.message
-            code = None
-            param = None
-            err_type = event.error.type
-        elif isinstance(event, ResponseErrorEvent):
-            kind = "error"
-            detail = event.error if event.error is not msgspec.UNSET else None
-            message = _pick(event.message, detail and detail.message) or "error event"
-            code = _pick(event.code, detail and detail.code)
-            param = _pick(event.param, detail and detail.param)
-            err_type = _pick(detail and detail.type, None)
+            kind, fallback = "response.failed", "response failed"
+        elif isinstance(event, StreamErrorEvent) and frame.event != "message":
+            kind, fallback = frame.event, "error event"
         else:
-            kind = frame.event if frame.event != "message" else "error"
-            message = event.error.message
-            code = _pick(event.error.code, None)
-            param = _pick(event.error.param, None)
-            err_type = _pick(event.error.type, None)
+            kind, fallback = "error", "error event"
         raise APIStreamError(
-            message,
-            code=code,
-            param=param,
-            type=err_type,
+            error.message or fallback,
+            code=error.code,
+            param=error.param,
+            type=error.type,
             event=event,
             index=self._at,
             event_type=kind,
@@ -490,6 +502,14 @@ class EventDecoder:
         return EventDecodeError(
             message, index=self._at, event_type=frame.event, excerpt=excerpt(frame.data)
         )
+
+    def _too_deep(self, frame: SSEFrame, offset: int | None = None) -> EventDecodeError:
+        # msgspec recurses once per nesting level and raises RecursionError
+        # past the interpreter's limit; it leaves every level it entered, so
+        # the recursion state is intact once that error is caught.
+        if offset is not None:
+            self._at = self.index + offset
+        return self._bad(frame, f"invalid JSON: {TOO_DEEP}")
 
     def _mismatch(
         self, frame: SSEFrame, actual: str, offset: int | None = None
@@ -533,11 +553,3 @@ def _is_messages_error(obj: dict[str, Any]) -> bool:
         and "message" not in obj
         and "code" not in obj
     )
-
-
-def _pick(*values: Any) -> Any:
-    """The first value that is set (not UNSET, not None)."""
-    for value in values:
-        if value is not None and value is not msgspec.UNSET:
-            return value
-    return None

@@ -15,7 +15,6 @@ from typing import Any, get_args
 
 import msgspec
 
-from streamkit._sse_encode import encode_sse
 from streamkit.events._common import Done, UnknownEvent
 from streamkit.events._decoder import API, Event
 from streamkit.events.chat import ChatCompletionChunk
@@ -35,6 +34,7 @@ from streamkit.events.responses import (
 )
 from streamkit.models.messages import UnknownBlock
 from streamkit.models.responses import Response, UnknownItem
+from streamkit.sse._encoder import encode_sse
 
 __all__ = ["encode_event", "encode_events", "aencode_events"]
 

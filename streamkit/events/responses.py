@@ -981,6 +981,10 @@ def _placeholder(item: Any, *, force: bool = False) -> Any:
     return item
 
 
+#: Why a payload nested deeper than msgspec can recurse is rejected.
+TOO_DEEP = "payload nests too deep (deeper than the Python recursion limit)"
+
+
 def decode_event_tolerant(data: bytes | memoryview) -> ResponseStreamEvent | None:
     """Decode an event that the fast decoder rejected.
 
@@ -991,8 +995,19 @@ def decode_event_tolerant(data: bytes | memoryview) -> ResponseStreamEvent | Non
     unknown event becomes). For a known event, output items of unknown kinds
     (at ``item`` and in ``response.output``) become :class:`UnknownItem`; if
     the event still does not fit its Struct, the ``msgspec.ValidationError`` is
-    raised. Invalid JSON raises ``msgspec.DecodeError``.
+    raised. Invalid JSON raises ``msgspec.DecodeError``, and so does JSON
+    nested too deep to decode (msgspec recurses per level and would raise
+    ``RecursionError``).
     """
+    try:
+        return _decode_tolerant(data)
+    except RecursionError:
+        # msgspec leaves each level it entered, so the interpreter's recursion
+        # state is intact once the error is caught.
+        raise msgspec.DecodeError(TOO_DEEP) from None
+
+
+def _decode_tolerant(data: bytes | memoryview) -> ResponseStreamEvent | None:
     obj = msgspec.json.decode(data)
     if not isinstance(obj, dict):
         raise msgspec.ValidationError("Expected `object`, got `" + type(obj).__name__ + "`")

@@ -18,7 +18,6 @@ import re
 from collections.abc import AsyncIterator, Collection, Iterator, Sequence
 from contextlib import aclosing
 
-from streamkit._sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder, SSEFrame
 from streamkit.errors import NotEventStreamError, StreamError
 from streamkit.events._decoder import API, ErrorMode, Event, EventDecoder
 from streamkit.io._sources import (
@@ -29,6 +28,7 @@ from streamkit.io._sources import (
     framing_decoder,
     iter_chunks,
 )
+from streamkit.sse._decoder import DEFAULT_MAX_EVENT_BYTES, SSEDecoder, SSEFrame
 
 __all__ = ["iter_events", "aiter_events", "iter_frame_events", "aiter_frame_events"]
 

@@ -6,7 +6,6 @@ from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, It
 from dataclasses import dataclass
 from typing import Any, Literal, overload
 
-from streamkit._sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder
 from streamkit.errors import (
     APIStreamError,
     IncompleteStreamError,
@@ -31,6 +30,7 @@ from streamkit.reducers.chat import ChatCompletionReducer
 from streamkit.reducers.completions import CompletionReducer
 from streamkit.reducers.messages import MessageReducer
 from streamkit.reducers.responses import ResponseReducer
+from streamkit.sse._decoder import DEFAULT_MAX_EVENT_BYTES, SSEDecoder
 
 __all__ = ["reduce", "areduce", "reducer_for", "iter_finished"]
 

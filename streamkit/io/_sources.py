@@ -9,7 +9,7 @@ import os
 from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Iterable, Iterator
 from typing import IO, TypeAlias, cast
 
-from streamkit._sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder, SSEFrame
+from streamkit.sse._decoder import DEFAULT_MAX_EVENT_BYTES, SSEDecoder, SSEFrame
 
 __all__ = [
     "ByteSource",

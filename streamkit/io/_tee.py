@@ -4,8 +4,8 @@ A proxy must pass the upstream bytes on untouched, chunk for chunk, whatever it
 thinks of them. ``TeeCore`` parses a copy of the traffic on the side and
 feeds the events to an observer (a reducer or a callable); ``tee`` and ``atee``
 wrap a byte source and yield its original chunk objects. Parsing problems never
-stop the forwarding: by default the first one is recorded in ``error`` and
-parsing stops, while the bytes keep flowing.
+stop the forwarding, whatever they are: by default the first one is recorded in
+``error`` and parsing stops, while the bytes keep flowing.
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from collections.abc import AsyncGenerator, AsyncIterable, Callable, Generator, 
 from contextlib import aclosing, closing
 from typing import Any, Generic, Literal, TypeAlias, TypeVar, cast, overload
 
-from streamkit._sse import DEFAULT_MAX_EVENT_BYTES, SSEDecoder
 from streamkit.errors import StreamClosedError, StreamError
 from streamkit.events._decoder import API, Event, EventDecoder
 from streamkit.io._sources import AsyncByteSource, BytesLike, ByteSource, aiter_chunks, iter_chunks
 from streamkit.reducers._base import Reducer
+from streamkit.sse._decoder import DEFAULT_MAX_EVENT_BYTES, SSEDecoder
 
 __all__ = ["AsyncTee", "TeeCore", "Tee", "TeeErrorMode", "atee", "tee"]
 
@@ -42,15 +42,21 @@ class TeeCore(Generic[R]):
             ``close()`` calls its ``finish()``, whose value becomes ``result``),
             a callable taking each event, or None to only count events.
         api: ``"responses"``, ``"chat"``, ``"completions"``, ``"messages"`` or ``"auto"``.
-        errors: ``"record"`` (default): a ``StreamError`` while parsing or from
-            the observer is kept in ``error``, and every later byte is
-            ignored; ``"raise"``: ``feed()`` / ``close()`` raise it.
+        errors: ``"record"`` (default): an error while parsing is kept in
+            ``error``, and every later byte is ignored; ``"raise"``:
+            ``feed()`` / ``close()`` raise it.
         max_event_bytes, max_idle_lines: the ``SSEDecoder`` limits.
+
+    Any exception of the SSE or event decoder is such an error: one that is
+    not a ``StreamError`` (a defect, not a verdict on the bytes) is wrapped in
+    a ``StreamError`` with the original as ``__cause__``, so a proxy keeps
+    forwarding whatever the payloads are. A ``StreamError`` from the observer
+    is recorded the same way; its other exceptions are bugs of the observer
+    and propagate.
 
     Server error events (``error``, ``response.failed``, ``{"error": ...}``)
     are events like any other here: the observer gets them, as ``reduce``'s
     reducer does. Parsing ends at ``[DONE]``; bytes after it are not parsed.
-    Exceptions other than ``StreamError`` raised by the observer propagate.
     """
 
     __slots__ = (
@@ -159,6 +165,8 @@ class TeeCore(Generic[R]):
         except StreamError as exc:
             # ``out`` holds every event before the error: observe them first.
             error = exc
+        except Exception as exc:
+            error = self._defect(exc)
         error = self._observe(out) or error
         if error is not None:
             self._fail(error)
@@ -184,6 +192,8 @@ class TeeCore(Generic[R]):
                 self._decoder.decode_into(self._sse.close(), out)
             except StreamError as exc:
                 error = exc
+            except Exception as exc:
+                error = self._defect(exc)
             error = self._observe(out) or error
         if self._finish is not None:
             try:
@@ -211,6 +221,14 @@ class TeeCore(Generic[R]):
                 return exc
             self.events += 1
         return None
+
+    def _defect(self, exc: Exception) -> StreamError:
+        """A ``StreamError`` standing for a decoder exception of another kind."""
+        error = StreamError(
+            f"parsing failed: {type(exc).__name__}: {exc}", index=self._decoder.index
+        )
+        error.__cause__ = exc
+        return error
 
     def _fail(self, exc: StreamError) -> None:
         """Stop parsing; keep the first error; raise it if so configured."""

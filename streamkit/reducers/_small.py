@@ -62,6 +62,7 @@ __all__ = [
 
 _UNSET = msgspec.UNSET
 _NO_INPUT = object()
+_join = "".join
 # Position keys of ToolCallsReducer: (API, index, tool).
 _RESPONSES, _CHAT, _MESSAGES = 0, 1, 2
 
@@ -149,6 +150,16 @@ class _Call:
         self.pieces.append(piece)
         if self.partial is not None:
             self.partial.feed(piece)
+
+    def arguments(self) -> str:
+        """The argument text so far. The pieces are joined and replaced by
+        the result, so reading after every delta joins each piece once."""
+        pieces = self.pieces
+        if len(pieces) == 1:
+            return pieces[0]
+        text = _join(pieces)
+        self.pieces = [text]
+        return text
 
     def replace(self, arguments: str) -> None:
         self.pieces = [arguments]
@@ -290,7 +301,10 @@ class ToolCallsReducer(Reducer[Any, list[ToolCallDone]]):
         tool_calls = delta.tool_calls
         if tool_calls is not _UNSET and tool_calls:
             for tool in tool_calls:
-                key = (_CHAT, choice, tool.index)
+                position = tool.index
+                if position is _UNSET:
+                    position = self._chat_tool_index(choice, tool.id)
+                key = (_CHAT, choice, position)
                 call = self._calls.get(key) or self._open(key, "function", None)
                 if tool.id and call.call_id is None:
                     call.call_id = tool.id
@@ -309,21 +323,35 @@ class ToolCallsReducer(Reducer[Any, list[ToolCallDone]]):
             if legacy.arguments:
                 call.add(legacy.arguments)
 
+    def _chat_tool_index(self, choice: int, call_id: str | Any | None) -> int:
+        # Servers that omit the required ``index`` send one whole call per
+        # fragment: its ``id`` names the call (a new id, a new call); a
+        # fragment without either continues the last call.
+        last = -1
+        for (api, ch, tool), call in self._calls.items():
+            if api == _CHAT and ch == choice and tool >= 0:
+                if call_id and call.call_id == call_id:
+                    return tool
+                last = max(last, tool)
+        return last + 1 if call_id or last < 0 else last
+
     def in_progress(self) -> list[ToolCallProgress]:
         """Calls whose arguments are still streaming (needs ``partial=True`` for
-        ``partial`` to be filled; the cost stays linear in the argument bytes)."""
+        ``partial`` to be filled). Reading it after every delta stays linear:
+        each piece is joined once, and ``partial`` is parsed incrementally."""
         out = []
         for (api, index, tool), call in sorted(self._calls.items()):
             if call.done:
                 continue
             partial = None
+            arguments = call.arguments()
             if call.partial is not None:
-                streamed = any(call.pieces) or call.empty is _NO_INPUT
+                streamed = bool(arguments) or call.empty is _NO_INPUT
                 partial = call.partial.value() if streamed else call.empty
             out.append(
                 ToolCallProgress(
                     name=call.name,
-                    arguments="".join(call.pieces),
+                    arguments=arguments,
                     partial=partial,
                     call_id=call.call_id,
                     kind=call.kind,
@@ -339,7 +367,7 @@ class ToolCallsReducer(Reducer[Any, list[ToolCallDone]]):
         for (api, index, tool), call in sorted(self._calls.items()):
             if not call.done:
                 continue
-            arguments = "".join(call.pieces)
+            arguments = call.arguments()
             if call.kind == "custom_tool_call":
                 parsed, error = None, None
             elif not arguments and call.empty is not _NO_INPUT:

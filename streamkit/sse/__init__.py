@@ -8,7 +8,7 @@ reference ``PySSEDecoder``; ``implementation()`` says which.
 
 from __future__ import annotations
 
-from streamkit._sse import (
+from streamkit.sse._decoder import (
     DEFAULT_MAX_EVENT_BYTES,
     RETRY_MAX,
     PySSEDecoder,
@@ -16,7 +16,7 @@ from streamkit._sse import (
     SSEFrame,
     implementation,
 )
-from streamkit._sse_encode import encode_sse
+from streamkit.sse._encoder import encode_sse
 
 __all__ = [
     "DEFAULT_MAX_EVENT_BYTES",

@@ -39,13 +39,13 @@ from urllib.parse import parse_qs
 import anyio
 import msgspec
 
-from streamkit._sse import SSEDecoder, SSEFrame
-from streamkit._sse_encode import encode_sse
 from streamkit.errors import StreamError
 from streamkit.events._decoder import API, EventDecoder
 from streamkit.io._reduce import reduce
 from streamkit.models.messages import Message as AnthropicMessage
 from streamkit.models.messages import UnknownBlock
+from streamkit.sse._decoder import SSEDecoder, SSEFrame
+from streamkit.sse._encoder import encode_sse
 
 __all__ = ["Recording", "ReplayApp", "ReplayRequest", "serve", "serving"]
 
@@ -343,8 +343,8 @@ def _converted(recording: Recording, to: Literal["responses", "chat", "messages"
         return recording
     if recording.api == "completions":
         raise ValueError(f"{recording.name}: legacy Completions streams cannot be converted")
-    from ..convert import convert
-    from ..events import encode_events
+    from streamkit.convert import convert
+    from streamkit.events import encode_events
 
     body = b"".join(encode_events(convert(recording.raw, to, api=recording.api), api=to))
     return Recording.load((recording.name, body))

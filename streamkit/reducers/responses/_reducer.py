@@ -1246,7 +1246,7 @@ class ResponseReducer(
         slot = self._state.slots[index]
         if content_index in slot.announced_text or not isinstance(slot.item, OutputMessage):
             return
-        slot.announced_text.add(content_index)
+        slot.announced_text += (content_index,)
         self._state.pending.append(
             _Pending(kind=kind, output_index=index, index=content_index, text=text)
         )
@@ -1255,7 +1255,7 @@ class ResponseReducer(
         slot = self._state.slots[index]
         if summary_index in slot.announced_summary:
             return
-        slot.announced_summary.add(summary_index)
+        slot.announced_summary += (summary_index,)
         self._state.pending.append(
             _Pending(kind="summary", output_index=index, index=summary_index, text=text)
         )

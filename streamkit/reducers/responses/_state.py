@@ -103,7 +103,7 @@ class SequenceIssue(msgspec.Struct, frozen=True, kw_only=True):
 # --------------------------------------------------------------------------- #
 
 
-class _Part(msgspec.Struct, kw_only=True, omit_defaults=True):
+class _Part(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
     """A content part, summary part or shell command being streamed.
 
     ``type`` is the part's wire type (``output_text``, ``refusal``,
@@ -130,7 +130,7 @@ class _ShellOut(msgspec.Struct, kw_only=True, omit_defaults=True):
     done: list[FunctionShellCallOutputContent] | None = None
 
 
-class _Slot(msgspec.Struct, kw_only=True, omit_defaults=True):
+class _Slot(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
     """Everything known about one ``output_index``.
 
     ``item`` is the server's latest full snapshot (``output_item.added``, later
@@ -141,6 +141,10 @@ class _Slot(msgspec.Struct, kw_only=True, omit_defaults=True):
     snapshot had when the slot got it (``prefix``, normally empty; kept apart
     so that replacing the snapshot later cannot repeat it).
     ``announced_*`` record which "finished" events went out.
+
+    Fold state is ``gc=False`` (like the models it holds, it forms no
+    reference cycles): a stream of many items then adds no work to every
+    garbage collection.
     """
 
     item: OutputItem | None = None
@@ -155,8 +159,10 @@ class _Slot(msgspec.Struct, kw_only=True, omit_defaults=True):
     status: str | None = None
     partial_image: str | None = None
     partial_image_index: int | None = None
-    announced_text: set[int] = set()
-    announced_summary: set[int] = set()
+    # Tuples, not sets: nearly always empty or one index, and an empty tuple is
+    # no object for the garbage collector to track.
+    announced_text: tuple[int, ...] = ()
+    announced_summary: tuple[int, ...] = ()
     announced_tool: bool = False
     announced_item: bool = False
 

@@ -1,6 +1,6 @@
-/* The compiled text/event-stream decoder: streamkit._sse_c.SSEDecoder.
+/* The compiled text/event-stream decoder: streamkit.sse._sse_c.SSEDecoder.
  *
- * It behaves exactly as streamkit._sse.PySSEDecoder (frames, errors with their
+ * It behaves exactly as streamkit.sse._decoder.PySSEDecoder (frames, errors with their
  * index, offset, excerpt and size, and the state after every feed), which is
  * the reference; tests/test_sse_differential.py holds the two together. See
  * that class for the rules. In short:
@@ -29,7 +29,7 @@
 #define DEFAULT_MAX_EVENT_BYTES (64 * 1024 * 1024)
 #define RETRY_MAX INT64_MAX
 
-/* SSEFrame and the error classes, taken from streamkit._sse (which imports
+/* SSEFrame and the error classes, taken from streamkit.sse._decoder (which imports
  * this module) when the first decoder is created. */
 static PyObject *SSEError, *EventTooLargeError, *IdleStreamError, *StreamClosedError;
 static PyObject *FrameType;
@@ -763,7 +763,7 @@ Decoder_close(Decoder *d, PyObject *Py_UNUSED(ignored))
 static int
 load_classes(void)
 {
-    PyObject *mod = PyImport_ImportModule("streamkit._sse");
+    PyObject *mod = PyImport_ImportModule("streamkit.sse._decoder");
     if (mod == NULL) {
         return -1;
     }
@@ -990,7 +990,7 @@ static PyMethodDef Decoder_methods[] = {
 };
 
 static PyTypeObject DecoderType = {
-    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "streamkit._sse_c.SSEDecoder",
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "streamkit.sse._sse_c.SSEDecoder",
     .tp_basicsize = sizeof(Decoder),
     .tp_dealloc = (destructor)Decoder_dealloc,
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
@@ -998,7 +998,7 @@ static PyTypeObject DecoderType = {
     .tp_clear = (inquiry)Decoder_clear,
     .tp_doc = "SSEDecoder(*, max_event_bytes=64 MiB, max_idle_lines=None)\n\n"
               "Incremental, sans-IO decoder of a text/event-stream byte stream, compiled.\n"
-              "Behaves exactly as streamkit._sse.PySSEDecoder; see its documentation.",
+              "Behaves exactly as streamkit.sse._decoder.PySSEDecoder; see its documentation.",
     .tp_methods = Decoder_methods,
     .tp_getset = Decoder_getset,
     .tp_init = (initproc)Decoder_init,
@@ -1007,8 +1007,8 @@ static PyTypeObject DecoderType = {
 
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT,
-    .m_name = "streamkit._sse_c",
-    .m_doc = "The compiled text/event-stream decoder (see streamkit._sse).",
+    .m_name = "streamkit.sse._sse_c",
+    .m_doc = "The compiled text/event-stream decoder (see streamkit.sse._decoder).",
     .m_size = -1,
 };
 

@@ -1,7 +1,7 @@
-"""Type stub of the compiled decoder (``streamkit/_sse_c.c``); the same API as
-``streamkit._sse.PySSEDecoder``."""
+"""Type stub of the compiled decoder (``streamkit/sse/_sse_c.c``); the same API as
+``streamkit.sse.PySSEDecoder``."""
 
-from ._sse import SSEFrame
+from streamkit.sse._decoder import SSEFrame
 
 class SSEDecoder:
     last_event_id: str

@@ -15,7 +15,7 @@ kept alive beyond the feed that needs it.
 
 Two implementations share this behaviour exactly: the pure-Python
 ``PySSEDecoder`` defined here, and ``CSSEDecoder`` from the optional C
-extension ``streamkit._sse_c``. ``SSEDecoder`` is the compiled one when it was
+extension ``streamkit.sse._sse_c``. ``SSEDecoder`` is the compiled one when it was
 built and ``STREAMKIT_NO_EXTENSIONS`` is not set to a non-empty value;
 ``implementation()`` tells which is in use.
 """
@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING, Literal, cast
 
 import msgspec
 
-from streamkit._buffer import ReceiveBuffer
 from streamkit.errors import EventTooLargeError, IdleStreamError, SSEError, StreamClosedError
+from streamkit.sse._buffer import ReceiveBuffer
 
 __all__ = [
     "CSSEDecoder",
@@ -744,11 +744,11 @@ class PySSEDecoder:
 CSSEDecoder: type[PySSEDecoder] | None = None
 if not os.environ.get("STREAMKIT_NO_EXTENSIONS"):
     try:
-        from streamkit._sse_c import SSEDecoder as _CompiledDecoder
+        from streamkit.sse._sse_c import SSEDecoder as _CompiledDecoder
     except ImportError:  # not built (no compiler at install time): pure Python
         pass
     else:
-        # Not a subclass, but the same API (streamkit/_sse_c.pyi).
+        # Not a subclass, but the same API (streamkit/sse/_sse_c.pyi).
         CSSEDecoder = cast("type[PySSEDecoder]", _CompiledDecoder)
 
 if TYPE_CHECKING:
@@ -759,6 +759,6 @@ else:
 
 def implementation() -> Literal["compiled", "python"]:
     """Which ``SSEDecoder`` is in use: ``"compiled"`` (the C extension
-    ``streamkit._sse_c``) or ``"python"`` (``PySSEDecoder``: the extension was
+    ``streamkit.sse._sse_c``) or ``"python"`` (``PySSEDecoder``: the extension was
     not built, or ``STREAMKIT_NO_EXTENSIONS`` is set to a non-empty value)."""
     return "python" if CSSEDecoder is None else "compiled"
