@@ -12,7 +12,7 @@ the common path costs one decode call per event.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any, Literal, TypeAlias
 
 import msgspec
@@ -66,7 +66,8 @@ Event: TypeAlias = (
 _APIS = ("auto", "responses", "chat", "completions", "messages")
 _DONE = b"[DONE]"
 _ERROR_EVENTS = (ResponseErrorEvent, ResponseFailedEvent, StreamErrorEvent)
-_ERROR_CLASSES = frozenset(_ERROR_EVENTS)
+_ERROR_CLASSES: frozenset[type[Any]] = frozenset(_ERROR_EVENTS)
+_MESSAGE_ERRORS: frozenset[type[Any]] = frozenset({MessageErrorEvent})
 # Messages event types no other API has (``error`` is shared with Responses): as
 # the first payload they mean Messages.
 _MESSAGES_FIRST = MESSAGE_EVENT_TYPES - RESPONSE_EVENT_TYPES
@@ -177,22 +178,36 @@ class EventDecoder:
     # -- Responses -------------------------------------------------------------
 
     def _responses(self, frames: Sequence[SSEFrame], i: int, out: list[Event]) -> int:
-        decode = RESPONSE_EVENT_DECODER.decode
+        return self._tagged(
+            frames, i, out, RESPONSE_EVENT_DECODER.decode, self._responses_slow, _ERROR_CLASSES
+        )
+
+    def _tagged(
+        self,
+        frames: Sequence[SSEFrame],
+        i: int,
+        out: list[Event],
+        decode: Callable[[memoryview], Event],
+        slow: Callable[[SSEFrame, int], Event | None],
+        errors: frozenset[type[Any]],
+    ) -> int:
+        """The hot loop of the APIs whose events are a union tagged on ``type``
+        (Responses, Messages): one prebuilt decoder call per frame; anything it
+        rejects goes to ``slow`` (unknown types, wrong API, bad JSON)."""
         append = out.append
-        errors = _ERROR_CLASSES
         count = 0
         for frame in frames[i:] if i else frames:
             count += 1
             try:
                 event: Event = decode(frame.data)
             except msgspec.MsgspecError:
-                slow = self._responses_slow(frame, count - 1)
-                if slow is None:
+                got = slow(frame, count - 1)
+                if got is None:
                     continue
-                if slow.__class__ is Done:
-                    append(slow)
+                if got.__class__ is Done:
+                    append(got)
                     break
-                event = slow
+                event = got
             except RecursionError:
                 raise self._too_deep(frame, count - 1) from None
             else:
@@ -257,29 +272,9 @@ class EventDecoder:
     # -- Messages --------------------------------------------------------------------
 
     def _messages(self, frames: Sequence[SSEFrame], i: int, out: list[Event]) -> int:
-        decode = MESSAGE_EVENT_DECODER.decode
-        append = out.append
-        count = 0
-        for frame in frames[i:] if i else frames:
-            count += 1
-            try:
-                event: Event = decode(frame.data)
-            except msgspec.MsgspecError:
-                slow = self._messages_slow(frame, count - 1)
-                if slow is None:
-                    continue
-                if slow.__class__ is Done:
-                    append(slow)
-                    break
-                event = slow
-            except RecursionError:
-                raise self._too_deep(frame, count - 1) from None
-            else:
-                if event.__class__ is MessageErrorEvent:
-                    event = self._server_error(event, frame, count - 1)
-            append(event)
-        self.index += count
-        return i + count
+        return self._tagged(
+            frames, i, out, MESSAGE_EVENT_DECODER.decode, self._messages_slow, _MESSAGE_ERRORS
+        )
 
     def _messages_slow(self, frame: SSEFrame, offset: int = 0) -> Event | None:
         data = frame.data
