@@ -17,7 +17,7 @@ import msgspec
 import pytest
 from helpers import RECORDINGS, recording_params, recording_paths
 
-from streamkit.errors import StreamError
+from streamkit.errors import StreamError, StreamIntegrityError, StreamIntegrityWarning
 from streamkit.events._common import UnknownEvent
 from streamkit.events.responses import (
     RESPONSE_EVENT_DECODER,
@@ -67,13 +67,7 @@ from streamkit.reducers._finished import (
     TextDone,
     ToolCallDone,
 )
-from streamkit.reducers.responses import (
-    Divergence,
-    ResponseReducer,
-    SequenceIssue,
-    StreamIntegrityError,
-    StreamIntegrityWarning,
-)
+from streamkit.reducers.responses import Divergence, ResponseReducer, SequenceIssue
 from streamkit.sse._decoder import SSEDecoder
 
 PATHS = recording_paths("responses")

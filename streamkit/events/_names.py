@@ -9,7 +9,7 @@ from streamkit.events.chat import ChatCompletionChunk
 from streamkit.events.completions import CompletionChunk
 from streamkit.events.errors import StreamErrorEvent
 
-__all__ = ["event_type", "class_type_name"]
+__all__ = ["event_type"]
 
 _NAMES: dict[type[Any], str] = {
     ChatCompletionChunk: "chat.completion.chunk",

@@ -7,86 +7,40 @@ reducers (``TextReducer``, ``ToolCallsReducer``, ``UsageReducer``, ``TimingReduc
 for plain functions, and ``PartialJSON`` for reading streaming tool arguments.
 """
 
-from streamkit.reducers._base import Reducer, StatefulReducer, fold
-from streamkit.reducers._combinators import (
-    Combined,
-    Named,
-    combine,
-    filter_events,
-    map_events,
-    scan,
-    tap,
-)
-from streamkit.reducers._finished import (
-    Finished,
-    ItemDone,
-    ReasoningSummaryDone,
-    RefusalDone,
-    TextDone,
-    ThinkingDone,
-    ToolCallDone,
-)
-from streamkit.reducers._integrity import (
-    IndexPolicy,
-    IntegrityPolicy,
-    StreamIntegrityError,
-    StreamIntegrityWarning,
-)
-from streamkit.reducers._partial_json import PartialJSON
-from streamkit.reducers._small import (
-    TextReducer,
-    TimingReducer,
-    TimingStats,
-    ToolCallProgress,
-    ToolCallsReducer,
-    UsageReducer,
-)
-from streamkit.reducers.chat import ChatCompletionReducer
-from streamkit.reducers.completions import CompletionReducer
-from streamkit.reducers.messages import MessageReducer, MessageReducerState, merge_usage
-from streamkit.reducers.responses import (
-    Divergence,
-    ResponseReducer,
-    SequenceIntegrityError,
-    SequenceIssue,
-)
+from __future__ import annotations
 
-__all__ = [
-    "ChatCompletionReducer",
-    "Combined",
-    "CompletionReducer",
-    "Divergence",
-    "Finished",
-    "IndexPolicy",
-    "IntegrityPolicy",
-    "ItemDone",
-    "MessageReducer",
-    "MessageReducerState",
-    "Named",
-    "TextReducer",
-    "PartialJSON",
-    "ReasoningSummaryDone",
-    "Reducer",
-    "RefusalDone",
-    "ResponseReducer",
-    "SequenceIntegrityError",
-    "SequenceIssue",
-    "StatefulReducer",
-    "StreamIntegrityError",
-    "StreamIntegrityWarning",
-    "TextDone",
-    "ThinkingDone",
-    "TimingReducer",
-    "TimingStats",
-    "ToolCallDone",
-    "ToolCallProgress",
-    "ToolCallsReducer",
-    "UsageReducer",
-    "combine",
-    "filter_events",
-    "fold",
-    "map_events",
-    "merge_usage",
-    "scan",
-    "tap",
-]
+from streamkit.reducers import (
+    _base,
+    _combinators,
+    _finished,
+    _integrity,
+    _partial_json,
+    _small,
+    chat,
+    completions,
+    messages,
+    responses,
+)
+from streamkit.reducers._base import *
+from streamkit.reducers._combinators import *
+from streamkit.reducers._finished import *
+from streamkit.reducers._integrity import *
+from streamkit.reducers._partial_json import *
+from streamkit.reducers._small import *
+from streamkit.reducers.chat import *
+from streamkit.reducers.completions import *
+from streamkit.reducers.messages import *
+from streamkit.reducers.responses import *
+
+# Built from the modules' own lists: a name is declared public once, where it is defined.
+__all__: list[str] = []
+__all__ += _base.__all__
+__all__ += _combinators.__all__
+__all__ += _finished.__all__
+__all__ += _integrity.__all__
+__all__ += _partial_json.__all__
+__all__ += _small.__all__
+__all__ += chat.__all__
+__all__ += completions.__all__
+__all__ += messages.__all__
+__all__ += responses.__all__

@@ -18,22 +18,10 @@ from typing import Final, Literal, TypeAlias, TypeVar
 
 from streamkit.errors import StreamIntegrityError, StreamIntegrityWarning
 
-__all__ = [
-    "MAX_RECORDED_ISSUES",
-    "IndexPolicy",
-    "IntegrityPolicy",
-    "IntegrityReporter",
-    "StreamIntegrityError",
-    "StreamIntegrityWarning",
-    "check_policy",
-    "record_bounded",
-]
+__all__ = ["IntegrityPolicy", "StreamIntegrityError", "StreamIntegrityWarning"]
 
 IntegrityPolicy: TypeAlias = Literal["ignore", "warn", "raise"]
 """What a reducer does on an integrity issue besides recording it: nothing, warn, raise."""
-
-IndexPolicy: TypeAlias = IntegrityPolicy
-"""The former name of :data:`IntegrityPolicy` (the same type)."""
 
 #: How many integrity records a reducer keeps in full; later ones are only counted.
 MAX_RECORDED_ISSUES: Final = 100

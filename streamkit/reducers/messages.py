@@ -64,7 +64,7 @@ from streamkit.reducers._arguments import argument_depth_error, parse_arguments
 from streamkit.reducers._base import StatefulReducer
 from streamkit.reducers._finished import Finished, TextDone, ThinkingDone, ToolCallDone
 from streamkit.reducers._integrity import (
-    IndexPolicy,
+    IntegrityPolicy,
     StreamIntegrityError,
     StreamIntegrityWarning,
 )
@@ -74,7 +74,6 @@ __all__ = [
     "MessageReducer",
     "MessageReducerState",
     "MessageStreamItem",
-    "merge_usage",
 ]
 
 MessageStreamItem: TypeAlias = MessagesEvent
@@ -162,7 +161,7 @@ class MessageReducer(StatefulReducer[MessageStreamItem, Message, MessageReducerS
 
     State: ClassVar[type[msgspec.Struct]] = MessageReducerState
 
-    def __init__(self, *, index_policy: IndexPolicy = "warn") -> None:
+    def __init__(self, *, index_policy: IntegrityPolicy = "warn") -> None:
         if index_policy not in ("ignore", "warn", "raise"):
             raise ValueError(
                 f"index_policy must be 'ignore', 'warn' or 'raise', not {index_policy!r}"

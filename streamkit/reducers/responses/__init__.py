@@ -11,21 +11,18 @@ Values taken from the terminal response rather than the fold, and why, are
 listed in ``_reducer._SERVER_FINAL_FIELDS`` and ``ResponseReducer._merge_final``.
 """
 
-from streamkit.reducers._integrity import StreamIntegrityError, StreamIntegrityWarning
 from streamkit.reducers.responses._reducer import (
+    ResponseEvent,
     ResponseReducer,
     SequenceIntegrityError,
-    SequencePolicy,
 )
 from streamkit.reducers.responses._state import Divergence, ResponseReducerState, SequenceIssue
 
 __all__ = [
+    "Divergence",
+    "ResponseEvent",
     "ResponseReducer",
     "ResponseReducerState",
-    "Divergence",
-    "SequenceIssue",
-    "SequencePolicy",
     "SequenceIntegrityError",
-    "StreamIntegrityWarning",
-    "StreamIntegrityError",
+    "SequenceIssue",
 ]

@@ -158,9 +158,8 @@ from streamkit.reducers.responses._verify import (
     verify_view,
 )
 
-__all__ = ["ResponseEvent", "ResponseReducer", "SequenceIntegrityError", "SequencePolicy"]
+__all__ = ["ResponseEvent", "ResponseReducer", "SequenceIntegrityError"]
 
-SequencePolicy = IntegrityPolicy
 """What ``ResponseReducer`` does on a ``sequence_number`` break (an :data:`IntegrityPolicy`)."""
 
 ResponseEvent = ResponseStreamEvent | UnknownEvent
