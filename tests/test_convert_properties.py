@@ -70,4 +70,7 @@ def test_random_streams_convert_in_any_chunking(
     events = list(convert(prefix, to, converter=conv))  # type: ignore[arg-type]
     if events:
         status = strict_reduce(b"".join(encode_events(events, api=to)), to).verdict.status  # type: ignore[arg-type]
-        assert status == "completed" if conv.result().ended else status == "truncated"
+        # Not ended: cut before any finish (truncated), or, for a Chat target,
+        # after every finish_reason but before [DONE] (unterminated).
+        expected = {"completed"} if conv.result().ended else {"truncated", "unterminated"}
+        assert status in expected
