@@ -14,6 +14,7 @@ beyond the blocks still open.
 
 from __future__ import annotations
 
+import abc
 import hashlib
 from collections.abc import Hashable
 from typing import Any, Final, Literal, TypeAlias
@@ -263,25 +264,28 @@ class LostReport:
 # --------------------------------------------------------------------------- #
 
 
-class Writer:
+class Writer(abc.ABC):
     """Receives what a reader found and emits events of the target API into
     ``out``. Subclasses implement every method; see the module docstring."""
 
     out: list[Any]
     lost: LostReport
 
-    def start(self, meta: Meta) -> None:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def start(self, meta: Meta) -> None: ...
 
+    @abc.abstractmethod
     def open(self, key: Hashable, kind: BlockKind, *, call_id: str = "", name: str = "") -> None:
         """Open a block. For ``tool``: the call's id (as the source spells it)
         and name."""
-        raise NotImplementedError
+        ...
 
+    @abc.abstractmethod
     def delta(self, key: Hashable, text: str) -> None:
         """Append ``text`` (text, refusal, reasoning, tool arguments) to a block."""
-        raise NotImplementedError
+        ...
 
+    @abc.abstractmethod
     def close(
         self,
         key: Hashable,
@@ -292,22 +296,25 @@ class Writer:
         """Close a block. Reasoning: its ``signature`` (Messages thinking) or
         ``encrypted`` state (Responses ``encrypted_content``, Messages
         ``redacted_thinking`` data)."""
-        raise NotImplementedError
+        ...
 
-    def usage(self, usage: TokenUsage) -> None:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def usage(self, usage: TokenUsage) -> None: ...
 
+    @abc.abstractmethod
     def stop(self, reason: str, *, stop_sequence: str | None = None) -> None:
         """The model stopped: close every open block; the reason is canonical."""
-        raise NotImplementedError
+        ...
 
+    @abc.abstractmethod
     def error(self, code: str | None, message: str, type: str | None = None) -> None:
         """The source reported an error (the stream ends with it)."""
-        raise NotImplementedError
+        ...
 
+    @abc.abstractmethod
     def end(self) -> None:
         """The source's terminal event: emit the target's."""
-        raise NotImplementedError
+        ...
 
 
 def json_text(value: Any) -> str:

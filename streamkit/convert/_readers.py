@@ -9,6 +9,7 @@ difference is reported as lost (the target already has the deltas).
 
 from __future__ import annotations
 
+import abc
 from collections.abc import Hashable
 from typing import Any
 
@@ -105,7 +106,7 @@ __all__ = ["ChatReader", "MessagesReader", "Reader", "ResponsesReader"]
 REASONING_SEPARATOR = "\n\n"
 
 
-class Reader:
+class Reader(abc.ABC):
     """Base of the readers: the open blocks and the calls they share."""
 
     def __init__(self, writer: Writer, lost: LostReport) -> None:
@@ -116,8 +117,9 @@ class Reader:
         # Open blocks: key -> (kind, text so far as pieces).
         self.blocks: dict[Hashable, tuple[BlockKind, list[str]]] = {}
 
+    @abc.abstractmethod
     def step(self, event: Any, raw: bytes | memoryview | None = None) -> None:
-        raise NotImplementedError
+        """Read one source event and tell the writer what it carries."""
 
     def open(self, key: Hashable, kind: BlockKind, call_id: str = "", name: str = "") -> None:
         self.blocks[key] = (kind, [])
@@ -160,6 +162,7 @@ class Reader:
     def finish(self) -> None:
         """The bytes ended. Without the source's terminal event nothing more
         is sent: the target looks truncated too (never a made-up success)."""
+        return None
 
 
 # --------------------------------------------------------------------------- #
