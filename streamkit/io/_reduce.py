@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal, overload
@@ -37,6 +38,9 @@ __all__ = ["reduce", "areduce", "reducer_for", "iter_finished"]
 Final = Response | ChatCompletion | Completion | Message
 
 # Event class -> the API whose streams it belongs to.
+#: Events that tell nothing of the API (``[DONE]``, error payloads) held back
+#: before the reducer is chosen, at most.
+_HOLD = 64
 _CLASS_API: dict[type[Any], API] = {
     **dict.fromkeys(RESPONSE_EVENT_CLASSES.values(), "responses"),
     **dict.fromkeys(MESSAGE_EVENT_CLASSES.values(), "messages"),
@@ -86,15 +90,21 @@ def reducer_for(
 
 
 def _api_of(event: Event, api: API, detected: API = "auto") -> API:
-    """The API of a stream: ``api`` when given, else what the event decoder
-    detected (``detected``), else the API of the first event's class. A stream
-    whose first payloads decided nothing (``[DONE]`` or an ``{"error": ...}``
-    payload alone) is taken as Chat."""
+    """The API of a stream: ``api`` when given, else the API of the first
+    event's class, else what the event decoder detected (``detected``). A
+    stream whose first payloads decided nothing (``[DONE]`` or an
+    ``{"error": ...}`` payload alone) is taken as Chat.
+
+    The class comes first: the event decoder may have read ahead of the first
+    event (all the frames of one network read are decoded together) and
+    changed its mind on a later payload, so ``detected`` alone would make the
+    choice depend on the chunking."""
     if api != "auto":
         return api
-    if detected != "auto":
-        return detected
-    return _CLASS_API.get(type(event), "chat")
+    by_class = _CLASS_API.get(type(event))
+    if by_class is not None:
+        return by_class
+    return detected if detected != "auto" else "chat"
 
 
 class _Driver:
@@ -107,7 +117,17 @@ class _Driver:
     raise ``NotEventStreamError`` for it, so no object is made up for it.
     """
 
-    __slots__ = ("api", "detected", "folded", "policy", "reducer", "sse", "strict", "verify")
+    __slots__ = (
+        "api",
+        "detected",
+        "folded",
+        "held",
+        "policy",
+        "reducer",
+        "sse",
+        "strict",
+        "verify",
+    )
 
     def __init__(
         self,
@@ -128,6 +148,8 @@ class _Driver:
         self.reducer: Reducer[Any, Any] | None = None
         #: The API of the reducer, once there is one.
         self.folded: API = api
+        #: Events before the first one that tells the API (see ``_begin``).
+        self.held: list[Event] = []
 
     def first(self, event: Event) -> Reducer[Any, Any]:
         detected = self.detected() if self.detected is not None else "auto"
@@ -150,16 +172,45 @@ class _Driver:
         if self.reducer is not None:
             exc.partial = self.reducer.finish()
 
+    def _begin(self, event: Event) -> Callable[[Event], Any] | None:
+        """Pick the reducer at the first event that decides the API and fold
+        the events held before it; None while the event is held."""
+        if self.api == "auto" and type(event) not in _CLASS_API and len(self.held) < _HOLD:
+            # [DONE] or an error payload decides nothing: wait for an event
+            # that does, so that the choice never depends on how far the event
+            # decoder has read ahead.
+            self.held.append(event)
+            return None
+        step = self.first(event).step
+        for held in self.held:
+            step(held)
+        self.held.clear()
+        step(event)
+        return step
+
+    def _flush(self) -> None:
+        # The stream ended (or failed) before an event decided the API: by
+        # then the event decoder has read everything there was to read.
+        if self.reducer is None and self.held:
+            held, self.held = self.held, []
+            step = self.first(held[0]).step
+            for event in held:
+                step(event)
+
     def fold(self, events: Iterable[Event]) -> Final:
         """Fold every event, then finish; a ``StreamError`` gets ``partial``."""
         events = iter(events)
         try:
             for event in events:
-                step = self.first(event).step
-                step(event)
+                step = self._begin(event)
+                if step is None:
+                    continue
                 for event in events:
                     step(event)
+            self._flush()
         except StreamError as exc:
+            with contextlib.suppress(StreamError):
+                self._flush()
             self.failed(exc)
             raise
         return self.finish()
@@ -170,9 +221,13 @@ class _Driver:
         try:
             async for event in events:
                 if step is None:
-                    step = self.first(event).step
-                step(event)
+                    step = self._begin(event)
+                else:
+                    step(event)
+            self._flush()
         except StreamError as exc:
+            with contextlib.suppress(StreamError):
+                self._flush()
             self.failed(exc)
             raise
         return self.finish()
