@@ -337,8 +337,10 @@ class ToolCallsReducer(Reducer[Any, list[ToolCallDone]]):
 
     def in_progress(self) -> list[ToolCallProgress]:
         """Calls whose arguments are still streaming (needs ``partial=True`` for
-        ``partial`` to be filled). Reading it after every delta stays linear:
-        each piece is joined once, and ``partial`` is parsed incrementally."""
+        ``partial`` to be filled). Each piece is joined once and ``partial`` is
+        parsed incrementally, so the parsing work stays linear; each read still
+        returns the whole argument string (and builds the partial value), so
+        reading after every delta costs the length of what is read."""
         out = []
         for (api, index, tool), call in sorted(self._calls.items()):
             if call.done:
