@@ -457,3 +457,17 @@ def test_messages_timing_counts_text_tool_and_thinking_deltas() -> None:
     assert stats.output_tokens == events[-2].usage.output_tokens  # type: ignore[union-attr]
     span = events.index(tokens[-1]) - events.index(tokens[0])
     assert stats.tokens_per_second == pytest.approx(stats.output_tokens / span)
+
+
+def test_timing_survives_a_token_count_no_float_can_hold() -> None:
+    # Found by fuzzing: a usage count beyond float range made the rate raise.
+    huge = "9" * 400
+    body = (
+        'data:{"type":"message_start","message":{"id":"m","type":"message","role":"assistant",'
+        '"model":"x","content":[],"usage":{"input_tokens":4,"output_tokens":' + huge + "}}}\n\n"
+        'data:{"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"a"}}\n\n'
+        'data:{"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"b"}}\n\n'
+    ).encode()
+    ticks = iter(range(100))
+    stats = TimingReducer(clock=lambda: float(next(ticks))).run(iter_events(body))
+    assert stats.token_deltas == 2 and stats.tokens_per_second is None

@@ -533,7 +533,10 @@ class TimingReducer(Reducer[Any, TimingStats]):
         if self._first_token is not None and self._last_token is not None:
             span = self._last_token - self._first_token
             if span > 0:
-                rate = (output_tokens if output_tokens is not None else deltas) / span
+                try:
+                    rate = (output_tokens if output_tokens is not None else deltas) / span
+                except OverflowError:  # a token count no float can hold: no rate
+                    rate = None
         return TimingStats(
             time_to_first_event=_since(self._first_event, self._start),
             time_to_first_token=_since(self._first_token, self._start),
