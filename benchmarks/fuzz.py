@@ -48,10 +48,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 import streamkit
 from benchmarks import fuzz_sse
 from streamkit import StreamError
 from streamkit.convert import convert
+from streamkit.events import Done, UnknownEvent, encode_event, raw_payload, replace
+from streamkit.sse import SSEDecoder
 from streamkit.sse._decoder import CSSEDecoder, PySSEDecoder
 from streamkit.testing import chat_stream, messages_stream, responses_stream
 
@@ -538,10 +542,46 @@ def _convert_layer(to: str) -> Callable[[list[bytes], random.Random], None]:
     return layer
 
 
+def _lossless_outcome(chunks: list[bytes], lossless: bool) -> tuple[list[Any], Any]:
+    out: list[Any] = []
+    try:
+        out.extend(streamkit.iter_events(chunks, errors="yield", lossless=lossless))
+    except Exception as exc:
+        _accept(exc)
+        return out, _error_sig(exc)
+    return out, None
+
+
+def _layer_lossless(chunks: list[bytes], rng: random.Random) -> None:
+    """Lossless mode decodes the same events and errors as the default mode,
+    and each event re-encodes to the very payload it came from; a modified
+    event still encodes (the merge never fails)."""
+    kept, error = _lossless_outcome(chunks, True)
+    plain, plain_error = _lossless_outcome(chunks, False)
+    if (kept, error) != (plain, plain_error):
+        raise OracleError(f"lossless {kept!r:.300} != default {plain!r:.300}")
+    for event in kept:
+        if isinstance(event, Done | UnknownEvent):
+            continue
+        payload = raw_payload(event)
+        if payload is None:
+            raise OracleError(f"no payload kept for {type(event).__name__}")
+        sent = SSEDecoder().feed(encode_event(event))
+        if len(sent) != 1 or bytes(sent[0].data) != payload:
+            raise OracleError(f"{type(event).__name__} re-encoded as {sent!r:.300}")
+        for info in msgspec.structs.fields(event):
+            value = getattr(event, info.name)
+            if isinstance(value, str) and info.name != "type":
+                (frame,) = SSEDecoder().feed(encode_event(replace(event, **{info.name: "x"})))
+                msgspec.json.decode(frame.data)
+                break
+
+
 LAYERS: dict[str, Callable[[list[bytes], random.Random], None]] = {
     "frames": _layer_frames,
     **({"frames-c": _layer_frames_c} if CSSEDecoder is not None else {}),
     **{f"events:{api}": _events_layer(api) for api in APIS},
+    "lossless": _layer_lossless,
     "reduce": _layer_reduce,
     "reducers": _layer_reducers,
     "tee": _layer_tee,

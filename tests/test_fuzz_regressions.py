@@ -102,6 +102,12 @@ REPRODUCERS = {
         b'{"type":"response.reasoning_text.delta","sequence_number":3,"item_id":"m",'
         b'"output_index":0,"content_index":0,"delta":"x"}',
     ),
+    # An item of an unknown kind (empty type) with duplicate keys: lossless mode
+    # must forward its payload, not rebuild it from the stand-in.
+    "unknown item kind with duplicate keys": (
+        b'data:{"type":"response.output_item.done","item":{"":"","":[{"":"","":[]}],"":"",'
+        b'"":"","type":""},"output_index":0,"":5}\n\n'
+    ),
     # A retry field longer than Python's int-string conversion limit.
     "retry of 5000 digits": b"retry: " + b"9" * 5000 + b"\ndata: x\n\n",
 }

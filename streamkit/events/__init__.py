@@ -3,7 +3,9 @@
 ``responses``: the OpenAI Responses API stream; ``chat``: Chat Completions chunks;
 ``completions``: legacy Completions chunks; ``messages``: the Anthropic Messages
 API stream; ``errors``: in-stream error payloads;
-``UnknownEvent`` and ``Done`` (the ``[DONE]`` sentinel) are shared.
+``UnknownEvent`` and ``Done`` (the ``[DONE]`` sentinel) are shared;
+``raw_payload``, ``extra_fields`` and ``replace`` reach what a server sent beyond
+the Structs (lossless mode).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from streamkit.events import (
     _decoder,
     _encoder,
     _names,
+    _raw,
     chat,
     completions,
     errors,
@@ -23,6 +26,7 @@ from streamkit.events._common import *
 from streamkit.events._decoder import *
 from streamkit.events._encoder import *
 from streamkit.events._names import *
+from streamkit.events._raw import *
 from streamkit.events.chat import *
 from streamkit.events.completions import *
 from streamkit.events.errors import *
@@ -35,6 +39,7 @@ __all__ += _common.__all__
 __all__ += _decoder.__all__
 __all__ += _encoder.__all__
 __all__ += _names.__all__
+__all__ += _raw.__all__
 __all__ += chat.__all__
 __all__ += completions.__all__
 __all__ += errors.__all__

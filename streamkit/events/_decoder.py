@@ -26,6 +26,7 @@ from streamkit.errors import (
     excerpt,
 )
 from streamkit.events._common import Done, UnknownEvent
+from streamkit.events._raw import keep
 from streamkit.events.chat import CHAT_CHUNK_DECODER, ChatCompletionChunk, spec_violation
 from streamkit.events.completions import COMPLETION_CHUNK_DECODER, CompletionChunk
 from streamkit.events.errors import ERROR_PAYLOAD_DECODER, StreamErrorEvent
@@ -101,6 +102,10 @@ class EventDecoder:
         errors: ``"raise"`` (default) raises ``APIStreamError`` for an ``error``
             event, ``response.failed`` or an ``{"error": ...}`` payload;
             ``"yield"`` returns them as events instead.
+        lossless: keep each event's payload (``raw_payload``), so that
+            ``encode_event`` writes back every field the server sent, and
+            ``extra_fields`` reads the ones the Struct does not declare. Off by
+            default: the fast path keeps nothing.
 
     Detection (``api="auto"``) reads the first payload: a ``type`` that only
     the Messages API has (``message_start``, ``content_block_*``,
@@ -119,7 +124,7 @@ class EventDecoder:
     the bytes (``iter_events`` and its twins fill it in).
     """
 
-    __slots__ = ("_at", "_errors", "_strict", "_types", "api", "done", "index")
+    __slots__ = ("_at", "_errors", "_lossless", "_strict", "_types", "api", "done", "index")
 
     def __init__(
         self,
@@ -128,6 +133,7 @@ class EventDecoder:
         strict: bool = False,
         types: Collection[str] | None = None,
         errors: ErrorMode = "raise",
+        lossless: bool = False,
     ) -> None:
         if api not in _APIS:
             raise ValueError(f"api must be one of {_APIS}, not {api!r}")
@@ -138,6 +144,7 @@ class EventDecoder:
         self._strict = strict
         self._types = frozenset(types) if types is not None else None
         self._errors = errors
+        self._lossless = lossless
         #: True once ``[DONE]`` was seen.
         self.done = False
         #: Number of frames consumed (the next frame's index in the stream).
@@ -153,6 +160,16 @@ class EventDecoder:
 
     def decode_into(self, frames: Sequence[SSEFrame], out: list[Event]) -> None:
         """Append the events of ``frames`` to ``out``, in order."""
+        if self._lossless:
+            for frame in frames:
+                start = len(out)
+                self._decode_into((frame,), out)
+                if len(out) > start:
+                    keep(out[start:], bytes(frame.data))
+            return
+        self._decode_into(frames, out)
+
+    def _decode_into(self, frames: Sequence[SSEFrame], out: list[Event]) -> None:
         i, n = 0, len(frames)
         while i < n:
             if self.done:
@@ -317,6 +334,7 @@ class EventDecoder:
         # gives it away.
         foreign = "text_completion" if self.api == "chat" else "chat.completion.chunk"
         append = out.append
+        check_spec = self._strict and self.api == "chat"
         count = 0
         for frame in frames[i:] if i else frames:
             count += 1
@@ -336,7 +354,7 @@ class EventDecoder:
                 if event.object == foreign:  # type: ignore[union-attr]
                     other = "completions" if self.api == "chat" else "chat"
                     raise self._mismatch(frame, other, count - 1)
-                if self._strict and self.api == "chat":
+                if check_spec:
                     self._check_spec(event, frame, count - 1)
             append(event)
         self.index += count
@@ -475,6 +493,8 @@ class EventDecoder:
             self._at = self.index + offset
         if self._errors == "yield":
             return event  # type: ignore[no-any-return]
+        if self._lossless:  # the error's event keeps its payload too
+            keep([event], bytes(frame.data))
         error = ServerError.from_event(event)
         if isinstance(event, ResponseFailedEvent):
             kind, fallback = "response.failed", "response failed"

@@ -4,8 +4,11 @@ A gateway that decoded a stream (to inspect, filter or rewrite it) can emit it
 again. Each event becomes the frame a server of its API sends: Responses and
 Messages events as ``event: <type>`` + ``data: <json>``, Chat and Completions
 chunks as a bare ``data: <json>``, ``Done`` as ``data: [DONE]``. Decoding the output with
-``EventDecoder`` gives back events equal to the input; the JSON itself may
-differ from the server's in spacing, key order and number formatting.
+``EventDecoder`` gives back events equal to the input. The JSON of an event
+decoded in lossless mode is the server's own (forwarded when unmodified, merged
+with the fields its Struct lacks when modified); otherwise it may differ from
+the server's in spacing, key order, number formatting and fields streamkit does
+not declare.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import msgspec
 
 from streamkit.events._common import Done, UnknownEvent
 from streamkit.events._decoder import API, Event
+from streamkit.events._raw import lossless_payload, raw_payload
 from streamkit.events.chat import ChatCompletionChunk
 from streamkit.events.completions import CompletionChunk
 from streamkit.events.errors import StreamErrorEvent
@@ -32,6 +36,7 @@ from streamkit.events.responses import (
     ResponseOutputItemAddedEvent,
     ResponseOutputItemDoneEvent,
 )
+from streamkit.models._base import Wire
 from streamkit.models.messages import UnknownBlock
 from streamkit.models.responses import Response, UnknownItem
 from streamkit.sse._encoder import encode_sse
@@ -66,6 +71,10 @@ def encode_event(event: Event, *, id: str | None = None, api: API = "auto") -> b
             only when ``api`` is ``"responses"`` or ``"messages"`` (how each
             API's servers frame them). Decoding is the same either way.
 
+    An event decoded in lossless mode is written as the payload it came from
+    when it was not modified (``raw_payload``, byte for byte), and otherwise
+    with every field the server sent that its Struct does not declare put back
+    (to modify one and keep that, ``streamkit.events.replace``).
     An ``UnknownEvent`` is written as its original payload (``raw``). Output
     items of unknown kinds (``UnknownItem``) and Messages content blocks and
     deltas of unknown kinds (``UnknownBlock``, ``UnknownDelta``) are written as
@@ -75,14 +84,15 @@ def encode_event(event: Event, *, id: str | None = None, api: API = "auto") -> b
     if api not in _APIS:
         raise ValueError(f"api must be one of {_APIS}, not {api!r}")
     cls = event.__class__
+    raw = raw_payload(event)
     line = _EVENT_LINES.get(cls)
     if line is not None:
-        payload = _ENCODER.encode(_restore_unknown_items(event))
+        plain: Any = _restore_unknown_items(event)
     elif (line := _MESSAGE_LINES.get(cls)) is not None:
-        payload = _ENCODER.encode(_restore_unknown_blocks(event))
+        plain = _restore_unknown_blocks(event)
     elif cls in _CHUNK_CLASSES:
         line = b""
-        payload = _ENCODER.encode(event)
+        plain = event
     elif cls is Done:
         if id is None:
             return _DONE_FRAME
@@ -101,9 +111,17 @@ def encode_event(event: Event, *, id: str | None = None, api: API = "auto") -> b
         payload = event.raw
     elif cls is StreamErrorEvent:
         line = b"event: error\n" if api in ("responses", "messages") else b""
-        payload = _ENCODER.encode(event)
+        plain = event
     else:
         raise TypeError(f"not a streamkit event: {type(event).__name__}")
+    if cls is not UnknownEvent and cls is not Done:
+        if raw is None:
+            payload = _ENCODER.encode(plain)
+        else:
+            assert isinstance(event, Wire)
+            payload = lossless_payload(event, raw, _ENCODER, plain)
+            if b"\n" in payload:  # a payload sent on several data: lines
+                payload = payload.replace(b"\n", b"\ndata: ")
     if id is not None:
         line += _id_line(id)
     return line + b"data: " + payload + b"\n\n"

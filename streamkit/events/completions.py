@@ -11,7 +11,7 @@ from __future__ import annotations
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from streamkit.models._base import Model
+from streamkit.models._base import Model, Wire
 from streamkit.models.chat import CompletionUsage
 from streamkit.models.completions import CompletionLogprobs
 
@@ -33,7 +33,7 @@ class CompletionChunkChoice(Model):
     finish_reason: str | None
 
 
-class CompletionChunk(Model):
+class CompletionChunk(Wire):
     """One streamed chunk of a legacy text completion."""
 
     id: str

@@ -12,7 +12,7 @@ from __future__ import annotations
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from streamkit.models._base import Model
+from streamkit.models._base import Model, Wire
 
 __all__ = [
     "ERROR_PAYLOAD_DECODER",
@@ -31,7 +31,7 @@ class ErrorDetail(Model):
     code: str | int | UnsetType | None = UNSET
 
 
-class StreamErrorEvent(Model):
+class StreamErrorEvent(Wire):
     """An error sent in place of the next stream payload."""
 
     error: ErrorDetail

@@ -33,7 +33,7 @@ from typing import Any, get_args
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from streamkit.models._base import Model
+from streamkit.models._base import Model, Wire
 from streamkit.models.responses import (
     OUTPUT_ITEM_TYPES,
     UNKNOWN_ITEM_TAG,
@@ -174,49 +174,49 @@ class ResponseErrorEventDetail(Model, kw_only=True):
 # --------------------------------------------------------------------------- #
 
 
-class ResponseCreatedEvent(Model, kw_only=True, tag_field="type", tag="response.created"):
+class ResponseCreatedEvent(Wire, kw_only=True, tag_field="type", tag="response.created"):
     """The response was created."""
 
     response: Response
     sequence_number: int | UnsetType = UNSET
 
 
-class ResponseQueuedEvent(Model, kw_only=True, tag_field="type", tag="response.queued"):
+class ResponseQueuedEvent(Wire, kw_only=True, tag_field="type", tag="response.queued"):
     """The response is queued (background mode)."""
 
     response: Response
     sequence_number: int | UnsetType = UNSET
 
 
-class ResponseInProgressEvent(Model, kw_only=True, tag_field="type", tag="response.in_progress"):
+class ResponseInProgressEvent(Wire, kw_only=True, tag_field="type", tag="response.in_progress"):
     """The response is being generated."""
 
     response: Response
     sequence_number: int | UnsetType = UNSET
 
 
-class ResponseCompletedEvent(Model, kw_only=True, tag_field="type", tag="response.completed"):
+class ResponseCompletedEvent(Wire, kw_only=True, tag_field="type", tag="response.completed"):
     """The response finished; carries the final Response."""
 
     response: Response
     sequence_number: int | UnsetType = UNSET
 
 
-class ResponseFailedEvent(Model, kw_only=True, tag_field="type", tag="response.failed"):
+class ResponseFailedEvent(Wire, kw_only=True, tag_field="type", tag="response.failed"):
     """The response failed; ``response.error`` says why."""
 
     response: Response
     sequence_number: int | UnsetType = UNSET
 
 
-class ResponseIncompleteEvent(Model, kw_only=True, tag_field="type", tag="response.incomplete"):
+class ResponseIncompleteEvent(Wire, kw_only=True, tag_field="type", tag="response.incomplete"):
     """The response stopped early; ``response.incomplete_details`` says why."""
 
     response: Response
     sequence_number: int | UnsetType = UNSET
 
 
-class ResponseErrorEvent(Model, kw_only=True, tag_field="type", tag="error"):
+class ResponseErrorEvent(Wire, kw_only=True, tag_field="type", tag="error"):
     """An error reported inside the stream."""
 
     # The spec requires code/message/param at top level; a recorded server
@@ -228,7 +228,7 @@ class ResponseErrorEvent(Model, kw_only=True, tag_field="type", tag="error"):
     sequence_number: int | UnsetType = UNSET
 
 
-class ResponseKeepaliveEvent(Model, kw_only=True, tag_field="type", tag="keepalive"):
+class ResponseKeepaliveEvent(Wire, kw_only=True, tag_field="type", tag="keepalive"):
     """A heartbeat sent on long-running streams; carries no state.
 
     In no spec, SDK schema or recording here; its shape,
@@ -245,7 +245,7 @@ class ResponseKeepaliveEvent(Model, kw_only=True, tag_field="type", tag="keepali
 
 
 class ResponseOutputItemAddedEvent(
-    Model, kw_only=True, tag_field="type", tag="response.output_item.added"
+    Wire, kw_only=True, tag_field="type", tag="response.output_item.added"
 ):
     """A new output item started."""
 
@@ -256,7 +256,7 @@ class ResponseOutputItemAddedEvent(
 
 
 class ResponseOutputItemDoneEvent(
-    Model, kw_only=True, tag_field="type", tag="response.output_item.done"
+    Wire, kw_only=True, tag_field="type", tag="response.output_item.done"
 ):
     """An output item is complete."""
 
@@ -267,7 +267,7 @@ class ResponseOutputItemDoneEvent(
 
 
 class ResponseContentPartAddedEvent(
-    Model, kw_only=True, tag_field="type", tag="response.content_part.added"
+    Wire, kw_only=True, tag_field="type", tag="response.content_part.added"
 ):
     """A new content part started in a message or reasoning item."""
 
@@ -279,7 +279,7 @@ class ResponseContentPartAddedEvent(
 
 
 class ResponseContentPartDoneEvent(
-    Model, kw_only=True, tag_field="type", tag="response.content_part.done"
+    Wire, kw_only=True, tag_field="type", tag="response.content_part.done"
 ):
     """A content part is complete."""
 
@@ -291,7 +291,7 @@ class ResponseContentPartDoneEvent(
 
 
 class ResponseTextDeltaEvent(
-    Model, kw_only=True, tag_field="type", tag="response.output_text.delta"
+    Wire, kw_only=True, tag_field="type", tag="response.output_text.delta"
 ):
     """A chunk of output text."""
 
@@ -305,7 +305,7 @@ class ResponseTextDeltaEvent(
     sequence_number: int | UnsetType = UNSET
 
 
-class ResponseTextDoneEvent(Model, kw_only=True, tag_field="type", tag="response.output_text.done"):
+class ResponseTextDoneEvent(Wire, kw_only=True, tag_field="type", tag="response.output_text.done"):
     """The full text of an output text part."""
 
     item_id: str
@@ -318,7 +318,7 @@ class ResponseTextDoneEvent(Model, kw_only=True, tag_field="type", tag="response
 
 
 class ResponseOutputTextAnnotationAddedEvent(
-    Model, kw_only=True, tag_field="type", tag="response.output_text.annotation.added"
+    Wire, kw_only=True, tag_field="type", tag="response.output_text.annotation.added"
 ):
     """An annotation was added to an output text part."""
 
@@ -330,9 +330,7 @@ class ResponseOutputTextAnnotationAddedEvent(
     sequence_number: int | UnsetType = UNSET
 
 
-class ResponseRefusalDeltaEvent(
-    Model, kw_only=True, tag_field="type", tag="response.refusal.delta"
-):
+class ResponseRefusalDeltaEvent(Wire, kw_only=True, tag_field="type", tag="response.refusal.delta"):
     """A chunk of refusal text."""
 
     item_id: str
@@ -343,7 +341,7 @@ class ResponseRefusalDeltaEvent(
     sequence_number: int | UnsetType = UNSET
 
 
-class ResponseRefusalDoneEvent(Model, kw_only=True, tag_field="type", tag="response.refusal.done"):
+class ResponseRefusalDoneEvent(Wire, kw_only=True, tag_field="type", tag="response.refusal.done"):
     """The full refusal text."""
 
     item_id: str
@@ -359,7 +357,7 @@ class ResponseRefusalDoneEvent(Model, kw_only=True, tag_field="type", tag="respo
 
 
 class ResponseReasoningSummaryPartAddedEvent(
-    Model, kw_only=True, tag_field="type", tag="response.reasoning_summary_part.added"
+    Wire, kw_only=True, tag_field="type", tag="response.reasoning_summary_part.added"
 ):
     """A new reasoning summary part started."""
 
@@ -371,7 +369,7 @@ class ResponseReasoningSummaryPartAddedEvent(
 
 
 class ResponseReasoningSummaryPartDoneEvent(
-    Model, kw_only=True, tag_field="type", tag="response.reasoning_summary_part.done"
+    Wire, kw_only=True, tag_field="type", tag="response.reasoning_summary_part.done"
 ):
     """A reasoning summary part is complete."""
 
@@ -384,7 +382,7 @@ class ResponseReasoningSummaryPartDoneEvent(
 
 
 class ResponseReasoningSummaryTextDeltaEvent(
-    Model, kw_only=True, tag_field="type", tag="response.reasoning_summary_text.delta"
+    Wire, kw_only=True, tag_field="type", tag="response.reasoning_summary_text.delta"
 ):
     """A chunk of reasoning summary text."""
 
@@ -397,7 +395,7 @@ class ResponseReasoningSummaryTextDeltaEvent(
 
 
 class ResponseReasoningSummaryTextDoneEvent(
-    Model, kw_only=True, tag_field="type", tag="response.reasoning_summary_text.done"
+    Wire, kw_only=True, tag_field="type", tag="response.reasoning_summary_text.done"
 ):
     """The full text of a reasoning summary part."""
 
@@ -409,7 +407,7 @@ class ResponseReasoningSummaryTextDoneEvent(
 
 
 class ResponseReasoningTextDeltaEvent(
-    Model, kw_only=True, tag_field="type", tag="response.reasoning_text.delta"
+    Wire, kw_only=True, tag_field="type", tag="response.reasoning_text.delta"
 ):
     """A chunk of raw reasoning text."""
 
@@ -422,7 +420,7 @@ class ResponseReasoningTextDeltaEvent(
 
 
 class ResponseReasoningTextDoneEvent(
-    Model, kw_only=True, tag_field="type", tag="response.reasoning_text.done"
+    Wire, kw_only=True, tag_field="type", tag="response.reasoning_text.done"
 ):
     """The full raw reasoning text of a content part."""
 
@@ -438,7 +436,7 @@ class ResponseReasoningTextDoneEvent(
 # --------------------------------------------------------------------------- #
 
 
-class ResponseAudioDeltaEvent(Model, kw_only=True, tag_field="type", tag="response.audio.delta"):
+class ResponseAudioDeltaEvent(Wire, kw_only=True, tag_field="type", tag="response.audio.delta"):
     """A chunk of base64 audio."""
 
     # The spec also lists `response_id` as required for the audio events but
@@ -448,14 +446,14 @@ class ResponseAudioDeltaEvent(Model, kw_only=True, tag_field="type", tag="respon
     sequence_number: int | UnsetType = UNSET
 
 
-class ResponseAudioDoneEvent(Model, kw_only=True, tag_field="type", tag="response.audio.done"):
+class ResponseAudioDoneEvent(Wire, kw_only=True, tag_field="type", tag="response.audio.done"):
     """The audio output is complete."""
 
     sequence_number: int | UnsetType = UNSET
 
 
 class ResponseAudioTranscriptDeltaEvent(
-    Model, kw_only=True, tag_field="type", tag="response.audio.transcript.delta"
+    Wire, kw_only=True, tag_field="type", tag="response.audio.transcript.delta"
 ):
     """A chunk of the audio transcript."""
 
@@ -465,7 +463,7 @@ class ResponseAudioTranscriptDeltaEvent(
 
 
 class ResponseAudioTranscriptDoneEvent(
-    Model, kw_only=True, tag_field="type", tag="response.audio.transcript.done"
+    Wire, kw_only=True, tag_field="type", tag="response.audio.transcript.done"
 ):
     """The audio transcript is complete."""
 
@@ -478,7 +476,7 @@ class ResponseAudioTranscriptDoneEvent(
 
 
 class ResponseFunctionCallArgumentsDeltaEvent(
-    Model, kw_only=True, tag_field="type", tag="response.function_call_arguments.delta"
+    Wire, kw_only=True, tag_field="type", tag="response.function_call_arguments.delta"
 ):
     """A chunk of function call arguments (JSON text)."""
 
@@ -490,7 +488,7 @@ class ResponseFunctionCallArgumentsDeltaEvent(
 
 
 class ResponseFunctionCallArgumentsDoneEvent(
-    Model, kw_only=True, tag_field="type", tag="response.function_call_arguments.done"
+    Wire, kw_only=True, tag_field="type", tag="response.function_call_arguments.done"
 ):
     """The full arguments of a function call."""
 
@@ -503,7 +501,7 @@ class ResponseFunctionCallArgumentsDoneEvent(
 
 
 class ResponseCustomToolCallInputDeltaEvent(
-    Model, kw_only=True, tag_field="type", tag="response.custom_tool_call_input.delta"
+    Wire, kw_only=True, tag_field="type", tag="response.custom_tool_call_input.delta"
 ):
     """A chunk of custom tool call input."""
 
@@ -515,7 +513,7 @@ class ResponseCustomToolCallInputDeltaEvent(
 
 
 class ResponseCustomToolCallInputDoneEvent(
-    Model, kw_only=True, tag_field="type", tag="response.custom_tool_call_input.done"
+    Wire, kw_only=True, tag_field="type", tag="response.custom_tool_call_input.done"
 ):
     """The full input of a custom tool call."""
 
@@ -531,7 +529,7 @@ class ResponseCustomToolCallInputDoneEvent(
 
 
 class ResponseFileSearchCallInProgressEvent(
-    Model, kw_only=True, tag_field="type", tag="response.file_search_call.in_progress"
+    Wire, kw_only=True, tag_field="type", tag="response.file_search_call.in_progress"
 ):
     """A file search call started."""
 
@@ -541,7 +539,7 @@ class ResponseFileSearchCallInProgressEvent(
 
 
 class ResponseFileSearchCallSearchingEvent(
-    Model, kw_only=True, tag_field="type", tag="response.file_search_call.searching"
+    Wire, kw_only=True, tag_field="type", tag="response.file_search_call.searching"
 ):
     """A file search call is searching."""
 
@@ -551,7 +549,7 @@ class ResponseFileSearchCallSearchingEvent(
 
 
 class ResponseFileSearchCallCompletedEvent(
-    Model, kw_only=True, tag_field="type", tag="response.file_search_call.completed"
+    Wire, kw_only=True, tag_field="type", tag="response.file_search_call.completed"
 ):
     """A file search call finished."""
 
@@ -561,7 +559,7 @@ class ResponseFileSearchCallCompletedEvent(
 
 
 class ResponseWebSearchCallInProgressEvent(
-    Model, kw_only=True, tag_field="type", tag="response.web_search_call.in_progress"
+    Wire, kw_only=True, tag_field="type", tag="response.web_search_call.in_progress"
 ):
     """A web search call started."""
 
@@ -571,7 +569,7 @@ class ResponseWebSearchCallInProgressEvent(
 
 
 class ResponseWebSearchCallSearchingEvent(
-    Model, kw_only=True, tag_field="type", tag="response.web_search_call.searching"
+    Wire, kw_only=True, tag_field="type", tag="response.web_search_call.searching"
 ):
     """A web search call is searching."""
 
@@ -581,7 +579,7 @@ class ResponseWebSearchCallSearchingEvent(
 
 
 class ResponseWebSearchCallCompletedEvent(
-    Model, kw_only=True, tag_field="type", tag="response.web_search_call.completed"
+    Wire, kw_only=True, tag_field="type", tag="response.web_search_call.completed"
 ):
     """A web search call finished."""
 
@@ -591,7 +589,7 @@ class ResponseWebSearchCallCompletedEvent(
 
 
 class ResponseCodeInterpreterCallInProgressEvent(
-    Model, kw_only=True, tag_field="type", tag="response.code_interpreter_call.in_progress"
+    Wire, kw_only=True, tag_field="type", tag="response.code_interpreter_call.in_progress"
 ):
     """A code interpreter call started."""
 
@@ -601,7 +599,7 @@ class ResponseCodeInterpreterCallInProgressEvent(
 
 
 class ResponseCodeInterpreterCallInterpretingEvent(
-    Model, kw_only=True, tag_field="type", tag="response.code_interpreter_call.interpreting"
+    Wire, kw_only=True, tag_field="type", tag="response.code_interpreter_call.interpreting"
 ):
     """A code interpreter call is running its code."""
 
@@ -611,7 +609,7 @@ class ResponseCodeInterpreterCallInterpretingEvent(
 
 
 class ResponseCodeInterpreterCallCompletedEvent(
-    Model, kw_only=True, tag_field="type", tag="response.code_interpreter_call.completed"
+    Wire, kw_only=True, tag_field="type", tag="response.code_interpreter_call.completed"
 ):
     """A code interpreter call finished."""
 
@@ -621,7 +619,7 @@ class ResponseCodeInterpreterCallCompletedEvent(
 
 
 class ResponseCodeInterpreterCallCodeDeltaEvent(
-    Model, kw_only=True, tag_field="type", tag="response.code_interpreter_call_code.delta"
+    Wire, kw_only=True, tag_field="type", tag="response.code_interpreter_call_code.delta"
 ):
     """A chunk of the code a code interpreter call runs."""
 
@@ -633,7 +631,7 @@ class ResponseCodeInterpreterCallCodeDeltaEvent(
 
 
 class ResponseCodeInterpreterCallCodeDoneEvent(
-    Model, kw_only=True, tag_field="type", tag="response.code_interpreter_call_code.done"
+    Wire, kw_only=True, tag_field="type", tag="response.code_interpreter_call_code.done"
 ):
     """The full code of a code interpreter call."""
 
@@ -644,7 +642,7 @@ class ResponseCodeInterpreterCallCodeDoneEvent(
 
 
 class ResponseImageGenCallInProgressEvent(
-    Model, kw_only=True, tag_field="type", tag="response.image_generation_call.in_progress"
+    Wire, kw_only=True, tag_field="type", tag="response.image_generation_call.in_progress"
 ):
     """An image generation call started."""
 
@@ -654,7 +652,7 @@ class ResponseImageGenCallInProgressEvent(
 
 
 class ResponseImageGenCallGeneratingEvent(
-    Model, kw_only=True, tag_field="type", tag="response.image_generation_call.generating"
+    Wire, kw_only=True, tag_field="type", tag="response.image_generation_call.generating"
 ):
     """An image generation call is generating."""
 
@@ -664,7 +662,7 @@ class ResponseImageGenCallGeneratingEvent(
 
 
 class ResponseImageGenCallPartialImageEvent(
-    Model, kw_only=True, tag_field="type", tag="response.image_generation_call.partial_image"
+    Wire, kw_only=True, tag_field="type", tag="response.image_generation_call.partial_image"
 ):
     """A partial image (base64) of an image generation call."""
 
@@ -680,7 +678,7 @@ class ResponseImageGenCallPartialImageEvent(
 
 
 class ResponseImageGenCallCompletedEvent(
-    Model, kw_only=True, tag_field="type", tag="response.image_generation_call.completed"
+    Wire, kw_only=True, tag_field="type", tag="response.image_generation_call.completed"
 ):
     """An image generation call finished."""
 
@@ -690,7 +688,7 @@ class ResponseImageGenCallCompletedEvent(
 
 
 class ResponseMCPCallInProgressEvent(
-    Model, kw_only=True, tag_field="type", tag="response.mcp_call.in_progress"
+    Wire, kw_only=True, tag_field="type", tag="response.mcp_call.in_progress"
 ):
     """An MCP tool call started."""
 
@@ -700,7 +698,7 @@ class ResponseMCPCallInProgressEvent(
 
 
 class ResponseMCPCallArgumentsDeltaEvent(
-    Model, kw_only=True, tag_field="type", tag="response.mcp_call_arguments.delta"
+    Wire, kw_only=True, tag_field="type", tag="response.mcp_call_arguments.delta"
 ):
     """A chunk of MCP tool call arguments."""
 
@@ -712,7 +710,7 @@ class ResponseMCPCallArgumentsDeltaEvent(
 
 
 class ResponseMCPCallArgumentsDoneEvent(
-    Model, kw_only=True, tag_field="type", tag="response.mcp_call_arguments.done"
+    Wire, kw_only=True, tag_field="type", tag="response.mcp_call_arguments.done"
 ):
     """The full arguments of an MCP tool call."""
 
@@ -723,7 +721,7 @@ class ResponseMCPCallArgumentsDoneEvent(
 
 
 class ResponseMCPCallCompletedEvent(
-    Model, kw_only=True, tag_field="type", tag="response.mcp_call.completed"
+    Wire, kw_only=True, tag_field="type", tag="response.mcp_call.completed"
 ):
     """An MCP tool call succeeded."""
 
@@ -733,7 +731,7 @@ class ResponseMCPCallCompletedEvent(
 
 
 class ResponseMCPCallFailedEvent(
-    Model, kw_only=True, tag_field="type", tag="response.mcp_call.failed"
+    Wire, kw_only=True, tag_field="type", tag="response.mcp_call.failed"
 ):
     """An MCP tool call failed."""
 
@@ -743,7 +741,7 @@ class ResponseMCPCallFailedEvent(
 
 
 class ResponseMCPListToolsInProgressEvent(
-    Model, kw_only=True, tag_field="type", tag="response.mcp_list_tools.in_progress"
+    Wire, kw_only=True, tag_field="type", tag="response.mcp_list_tools.in_progress"
 ):
     """Listing the tools of an MCP server started."""
 
@@ -753,7 +751,7 @@ class ResponseMCPListToolsInProgressEvent(
 
 
 class ResponseMCPListToolsCompletedEvent(
-    Model, kw_only=True, tag_field="type", tag="response.mcp_list_tools.completed"
+    Wire, kw_only=True, tag_field="type", tag="response.mcp_list_tools.completed"
 ):
     """Listing the tools of an MCP server succeeded."""
 
@@ -763,7 +761,7 @@ class ResponseMCPListToolsCompletedEvent(
 
 
 class ResponseMCPListToolsFailedEvent(
-    Model, kw_only=True, tag_field="type", tag="response.mcp_list_tools.failed"
+    Wire, kw_only=True, tag_field="type", tag="response.mcp_list_tools.failed"
 ):
     """Listing the tools of an MCP server failed."""
 
@@ -773,7 +771,7 @@ class ResponseMCPListToolsFailedEvent(
 
 
 class ResponseShellCallCommandAddedStreamingEvent(
-    Model, kw_only=True, tag_field="type", tag="response.shell_call_command.added"
+    Wire, kw_only=True, tag_field="type", tag="response.shell_call_command.added"
 ):
     """A new command was added to a shell call."""
 
@@ -784,7 +782,7 @@ class ResponseShellCallCommandAddedStreamingEvent(
 
 
 class ResponseShellCallCommandDeltaStreamingEvent(
-    Model, kw_only=True, tag_field="type", tag="response.shell_call_command.delta"
+    Wire, kw_only=True, tag_field="type", tag="response.shell_call_command.delta"
 ):
     """A chunk of a shell call command."""
 
@@ -796,7 +794,7 @@ class ResponseShellCallCommandDeltaStreamingEvent(
 
 
 class ResponseShellCallCommandDoneStreamingEvent(
-    Model, kw_only=True, tag_field="type", tag="response.shell_call_command.done"
+    Wire, kw_only=True, tag_field="type", tag="response.shell_call_command.done"
 ):
     """The full text of a shell call command."""
 
@@ -807,7 +805,7 @@ class ResponseShellCallCommandDoneStreamingEvent(
 
 
 class ResponseShellCallOutputContentDeltaStreamingEvent(
-    Model, kw_only=True, tag_field="type", tag="response.shell_call_output_content.delta"
+    Wire, kw_only=True, tag_field="type", tag="response.shell_call_output_content.delta"
 ):
     """A chunk of shell command output."""
 
@@ -820,7 +818,7 @@ class ResponseShellCallOutputContentDeltaStreamingEvent(
 
 
 class ResponseShellCallOutputContentDoneStreamingEvent(
-    Model, kw_only=True, tag_field="type", tag="response.shell_call_output_content.done"
+    Wire, kw_only=True, tag_field="type", tag="response.shell_call_output_content.done"
 ):
     """The full output of a shell command."""
 
@@ -832,7 +830,7 @@ class ResponseShellCallOutputContentDoneStreamingEvent(
 
 
 class ResponseApplyPatchCallOperationDiffDeltaEvent(
-    Model, kw_only=True, tag_field="type", tag="response.apply_patch_call_operation_diff.delta"
+    Wire, kw_only=True, tag_field="type", tag="response.apply_patch_call_operation_diff.delta"
 ):
     """A chunk of the diff of an apply_patch operation (not in the spec)."""
 
@@ -844,7 +842,7 @@ class ResponseApplyPatchCallOperationDiffDeltaEvent(
 
 
 class ResponseApplyPatchCallOperationDiffDoneEvent(
-    Model, kw_only=True, tag_field="type", tag="response.apply_patch_call_operation_diff.done"
+    Wire, kw_only=True, tag_field="type", tag="response.apply_patch_call_operation_diff.done"
 ):
     """The full diff of an apply_patch operation (not in the spec)."""
 
@@ -855,7 +853,7 @@ class ResponseApplyPatchCallOperationDiffDoneEvent(
 
 
 class ResponseCompactionCompactingEvent(
-    Model, kw_only=True, tag_field="type", tag="response.compaction.compacting"
+    Wire, kw_only=True, tag_field="type", tag="response.compaction.compacting"
 ):
     """Conversation compaction is running (newest SDK, not in the spec)."""
 

@@ -15,7 +15,7 @@ the bytes pass:
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Collection, Iterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Collection, Iterable, Iterator, Sequence
 from contextlib import aclosing
 
 from streamkit.errors import NotEventStreamError, StreamError
@@ -42,9 +42,14 @@ def _decoders(
     max_event_bytes: int,
     max_idle_lines: int | None,
     events: EventDecoder | None = None,
+    lossless: bool = False,
 ) -> tuple[SSEDecoder, EventDecoder]:
     sse = framing_decoder(decoder, max_event_bytes, max_idle_lines)
-    return sse, events or EventDecoder(api, strict=strict, types=types, errors=errors)
+    if events is not None:
+        if lossless:
+            raise TypeError("pass lossless= to the EventDecoder given as event_decoder")
+        return sse, events
+    return sse, EventDecoder(api, strict=strict, types=types, errors=errors, lossless=lossless)
 
 
 # --------------------------------------------------------------------------- #
@@ -234,6 +239,33 @@ def _locate(
 # The iterators
 # --------------------------------------------------------------------------- #
 
+_PIECE = 64 * 1024  # chunks larger than twice this are fed in pieces of this size
+
+
+def _pieces(chunks: Iterable[BytesLike]) -> Iterator[BytesLike]:
+    """``chunks``, with each one over 128 KiB fed as 64 KiB views of it.
+
+    A large chunk (a whole recording given as one ``bytes``) would otherwise be
+    decoded into all of its events before the first is yielded: memory that
+    grows with the input, and garbage-collector passes over all of it.
+    """
+    for chunk in chunks:
+        size = len(chunk)
+        if size <= 2 * _PIECE:
+            yield chunk
+        else:
+            view = memoryview(chunk)
+            for start in range(0, size, _PIECE):
+                yield view[start : start + _PIECE]
+
+
+async def _apieces(source: AsyncByteSource) -> AsyncGenerator[BytesLike, None]:
+    """Async twin of ``_pieces`` over ``aiter_chunks(source)``."""
+    async with aclosing(aiter_chunks(source)) as chunks:
+        async for chunk in chunks:
+            for piece in _pieces((chunk,)):
+                yield piece
+
 
 def iter_events(
     source: ByteSource,
@@ -246,6 +278,7 @@ def iter_events(
     max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
     max_idle_lines: int | None = None,
     event_decoder: EventDecoder | None = None,
+    lossless: bool = False,
 ) -> Iterator[Event]:
     """Yield the typed events of a byte source.
 
@@ -257,13 +290,22 @@ def iter_events(
     the event before it). Input that is not an event stream (no event, and no
     line that is an SSE field or comment: an HTML page, a JSON body, empty
     input) raises ``NotEventStreamError`` when it ends. See ``EventDecoder``
-    for ``strict``, ``types`` and ``errors``, and ``SSEDecoder`` for the
-    limits. ``event_decoder``, when given, is the ``EventDecoder`` used
+    for ``strict``, ``types``, ``errors`` and ``lossless`` (keep each event's
+    payload, so that no field the server sent is lost on re-encoding), and
+    ``SSEDecoder`` for the limits. ``event_decoder``, when given, is the ``EventDecoder`` used
     (instead of one made from ``api``, ``strict``, ``types`` and ``errors``):
     its ``api`` tells the API it detected.
     """
     sse, dec = _decoders(
-        api, strict, types, errors, decoder, max_event_bytes, max_idle_lines, event_decoder
+        api,
+        strict,
+        types,
+        errors,
+        decoder,
+        max_event_bytes,
+        max_idle_lines,
+        event_decoder,
+        lossless,
     )
     out: list[Event] = []
     feed, decode_into = sse.feed, dec.decode_into
@@ -276,7 +318,7 @@ def iter_events(
     before: BytesLike = b""
     after: BytesLike = b""
     gap = 0
-    for chunk in iter_chunks(source):
+    for chunk in _pieces(iter_chunks(source)):
         frames = feed(chunk)  # an SSE error carries its offset; nothing is in ``out``
         if not frames:
             if probe is not None:
@@ -318,10 +360,19 @@ async def aiter_events(
     max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
     max_idle_lines: int | None = None,
     event_decoder: EventDecoder | None = None,
+    lossless: bool = False,
 ) -> AsyncIterator[Event]:
     """Async twin of ``iter_events`` over any async (or sync) byte source."""
     sse, dec = _decoders(
-        api, strict, types, errors, decoder, max_event_bytes, max_idle_lines, event_decoder
+        api,
+        strict,
+        types,
+        errors,
+        decoder,
+        max_event_bytes,
+        max_idle_lines,
+        event_decoder,
+        lossless,
     )
     out: list[Event] = []
     feed, decode_into = sse.feed, dec.decode_into
@@ -334,7 +385,7 @@ async def aiter_events(
     gap = 0
     # aclosing: returning at [DONE] must close the chunk generator now, not
     # when the garbage collector finds it (trio warns about the latter).
-    async with aclosing(aiter_chunks(source)) as chunks:
+    async with aclosing(_apieces(source)) as chunks:
         async for chunk in chunks:
             frames = feed(chunk)
             if not frames:

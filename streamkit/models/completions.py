@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from msgspec import UNSET, UnsetType
 
-from streamkit.models._base import Model
+from streamkit.models._base import Model, Wire
 from streamkit.models._verdict import HasVerdict
 from streamkit.models.chat import CompletionUsage
 
@@ -40,7 +40,7 @@ class CompletionChoice(Model):
     finish_reason: str | None
 
 
-class Completion(Model, HasVerdict, gc=True, dict=True):
+class Completion(Wire, HasVerdict):
     """A complete legacy text completion."""
 
     id: str

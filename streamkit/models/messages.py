@@ -27,7 +27,7 @@ from typing import Any
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from streamkit.models._base import Model
+from streamkit.models._base import Model, Wire
 from streamkit.models._verdict import HasVerdict
 
 __all__ = [
@@ -635,7 +635,7 @@ INCOMPLETE_STOP_REASONS: frozenset[str] = frozenset(
 )
 
 
-class Message(Model, HasVerdict, kw_only=True, gc=True, dict=True):
+class Message(Wire, HasVerdict, kw_only=True):
     """A Messages API message: the shell ``message_start`` carries, and the final
     object a ``MessageReducer`` folds.
 

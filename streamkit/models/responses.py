@@ -28,8 +28,9 @@ from typing import Any
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from streamkit.models._base import Model
+from streamkit.models._base import Model, Wire
 from streamkit.models._verdict import HasVerdict
+from streamkit.models.chat import CostDetails
 
 __all__ = [
     # content parts and annotations
@@ -992,6 +993,10 @@ class ResponseUsage(Model, kw_only=True):
     output_tokens: int
     output_tokens_details: OutputTokensDetails
     total_tokens: int
+    # OpenRouter's additions (as in its Chat usage).
+    cost: int | float | UnsetType | None = UNSET
+    cost_details: CostDetails | UnsetType | None = UNSET
+    is_byok: bool | UnsetType = UNSET
 
 
 class ResponseError(Model, kw_only=True):
@@ -1037,7 +1042,7 @@ class ResponseModeration(Model, kw_only=True):
     output: ModerationResultBody | ModerationErrorBody
 
 
-class Response(Model, HasVerdict, kw_only=True, gc=True, dict=True):
+class Response(Wire, HasVerdict, kw_only=True):
     """A model response: the snapshot carried by the lifecycle events.
 
     Flattens the spec's ``allOf`` of ModelResponseProperties, ResponseProperties
