@@ -312,7 +312,8 @@ class ResumeFailedError(ConnectionLostError):
 
 class StreamIntegrityError(StreamError):
     """A stream contradicted itself (a gap, a duplicate, an impossible index) and
-    the reducer's integrity policy is ``"raise"``."""
+    the reducer's integrity policy is ``"raise"``; or a resumed stream
+    contradicted the one before the drop (``streamkit.http.Resume``)."""
 
 
 class StreamIntegrityWarning(UserWarning):

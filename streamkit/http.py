@@ -47,6 +47,7 @@ from streamkit.errors import (
     ConnectionLostError,
     ResumeFailedError,
     StreamError,
+    StreamIntegrityError,
     StreamTimeoutError,
     UnexpectedResponseError,
 )
@@ -215,6 +216,19 @@ class Resume:
     sending the same request again with ``Last-Event-ID``, the generic SSE
     way. A stream with neither cannot be resumed.
 
+    A resumed stream must continue the one before the drop. Events it sends
+    again (a sequence number at or below the last one delivered; for other
+    streams, an SSE id that is a number at or below the last one, while the
+    ids so far were ascending numbers) are dropped. An event that contradicts
+    what was received raises ``StreamIntegrityError`` naming what changed, and
+    the stream is not resumed again: a different response id, an output index
+    whose item id changed, or a first new event whose number skips ahead of
+    the last one delivered (the events between are lost; checked while the
+    numbers so far were consecutive). The reducing helpers keep the object
+    folded before that event on ``partial``. SSE ids that are not ascending
+    numbers tell nothing of order: such a server is trusted to resume where
+    ``Last-Event-ID`` says.
+
     Args:
         max_attempts: reconnection attempts allowed in a row without a new
             event; each event that arrives resets the count.
@@ -309,10 +323,13 @@ class _Session:
         max_event_bytes: int,
         max_idle_lines: int | None,
         idle_timeout: float | None = None,
+        lossless: bool = False,
     ) -> None:
         if idle_timeout is not None and not idle_timeout > 0:
             raise ValueError("idle_timeout must be > 0 seconds (or None)")
-        self.decoder = EventDecoder(api, strict=strict, types=types, errors=errors)
+        self.decoder = EventDecoder(
+            api, strict=strict, types=types, errors=errors, lossless=lossless
+        )
         self.policy = resume
         self.max_event_bytes = max_event_bytes
         self.max_idle_lines = max_idle_lines
@@ -328,9 +345,16 @@ class _Session:
         self.resumes = 0
         self.attempts = 0
         self.last_type: str | None = None
-        self._floor: int | None = None  # sequence numbers at or below it were seen
         self._sse: SSEDecoder | None = None
         self._origin: StreamingRequest | None = None
+        # What a resumed connection is checked against (see Resume): the next
+        # new event is the first after a reconnection; the numbering so far.
+        self._boundary = False
+        self._consecutive = True  # each sequence number one more than the last
+        self._items: dict[int, str] = {}  # Responses: output index -> item id
+        self._id_number: int | None = None  # last SSE id, while ids ascend as numbers
+        self._ids_ordered = True  # every SSE id so far a number above the one before
+        self._ids_consecutive = True
 
     def connection(self, request: StreamingRequest) -> SSEDecoder:
         """A fresh SSE decoder for a new connection (an event cut by the drop
@@ -338,6 +362,8 @@ class _Session:
         clock starts again: a reconnection is not idleness."""
         if self._origin is None:
             self._origin = request
+        else:
+            self._boundary = True
         self._end_connection()
         if self.idle_timeout is not None:
             self._deadline = time.monotonic() + self.idle_timeout
@@ -363,18 +389,31 @@ class _Session:
         try:
             for frame in self._sse.feed(chunk):
                 event = decode(frame)
-                if event is not None and self._accept(event):
+                if event is not None and self._accept(event, frame.id):
                     out.append(event)
         except StreamError as exc:
             return out, exc
         return out, None
 
-    def _accept(self, event: Event) -> bool:
+    def _accept(self, event: Event, event_id: str) -> bool:
         seq = getattr(event, "sequence_number", None)
-        if isinstance(seq, int):
-            if self._floor is not None and seq <= self._floor:
-                return False
+        if not isinstance(seq, int):
+            seq = None
+        responses = self.decoder.api == "responses"
+        if self.resumes and self._replayed(event, seq, event_id, responses):
+            return False
+        self._boundary = False
+        if seq is not None:
+            last = self.last_sequence_number
+            if last is not None and seq != last + 1:
+                self._consecutive = False
             self.last_sequence_number = seq
+        if event_id and self._ids_ordered:
+            self._number(event_id)
+        if responses:
+            index, item_id = _item_at(event)
+            if index is not None and item_id is not None:
+                self._items.setdefault(index, item_id)
         if event.__class__ not in _KEEPALIVE:
             self._fresh = True
         kind = self.last_type = event_type(event)
@@ -392,6 +431,61 @@ class _Session:
                 self.errored = True
         self.attempts = 0
         return True
+
+    def _replayed(self, event: Event, seq: int | None, event_id: str, responses: bool) -> bool:
+        """On a resumed connection: True for an event delivered before (a
+        replay, dropped); raises ``StreamIntegrityError`` for one that
+        contradicts what came before the drop."""
+        if responses:
+            rid = getattr(getattr(event, "response", None), "id", None)
+            if isinstance(rid, str) and rid and self.response_id and rid != self.response_id:
+                raise self._contradiction(
+                    event, f"response id {rid!r} instead of {self.response_id!r}"
+                )
+            index, item_id = _item_at(event)
+            known = self._items.get(index) if index is not None else None
+            if known is not None and item_id is not None and item_id != known:
+                raise self._contradiction(
+                    event, f"output {index} is item {item_id!r}, before the drop {known!r}"
+                )
+        last = self.last_sequence_number
+        if seq is not None and last is not None:
+            if seq <= last:
+                return True
+            if self._boundary and self._consecutive and seq != last + 1:
+                raise self._contradiction(
+                    event, f"sequence_number {seq} follows {last}: {_missing(last, seq)}"
+                )
+        elif seq is None and self._ids_ordered and self._id_number is not None:
+            number = _as_number(event_id)
+            if number is None:
+                self._ids_ordered = False  # no longer checkable
+            elif number <= self._id_number:
+                return True
+            elif self._boundary and self._ids_consecutive and number != self._id_number + 1:
+                raise self._contradiction(
+                    event,
+                    f"event id {event_id!r} follows {str(self._id_number)!r}: "
+                    f"{_missing(self._id_number, number)}",
+                )
+        return False
+
+    def _number(self, event_id: str) -> None:
+        number = _as_number(event_id)
+        last = self._id_number
+        if number is None or (last is not None and number <= last):
+            self._ids_ordered, self._id_number = False, None
+            return
+        if last is not None and number != last + 1:
+            self._ids_consecutive = False
+        self._id_number = number
+
+    def _contradiction(self, event: Event, what: str) -> StreamIntegrityError:
+        return StreamIntegrityError(
+            f"the resumed stream contradicts the one before the drop: {what}",
+            index=self.decoder.index - 1,
+            event_type=event_type(event),
+        )
 
     def idle_check(self) -> None:
         """After the events of a chunk were delivered: restart the idle clock
@@ -506,7 +600,6 @@ class _Session:
             make = self.policy.url or _resume_url
             resume_url = make(url, rid, seq)
             if resume_url is not None:
-                self._floor = seq
                 return _Plan("GET", str(resume_url), headers, None, extensions)
         if self.last_event_id:
             try:
@@ -525,6 +618,27 @@ class _Session:
         delay = min(p.max_backoff, base * factor)
         spread: float = p.jitter * (2 * random.random() - 1)
         return delay * (1 + spread)
+
+
+def _item_at(event: Event) -> tuple[int | None, str | None]:
+    """(output index, item id) of a Responses event that names both."""
+    index = getattr(event, "output_index", None)
+    if not isinstance(index, int):
+        return None, None
+    item = getattr(event, "item", None)
+    item_id = getattr(item, "id", None) if item is not None else getattr(event, "item_id", None)
+    return (index, item_id) if isinstance(item_id, str) and item_id else (None, None)
+
+
+def _as_number(event_id: str) -> int | None:
+    return int(event_id) if event_id.isascii() and event_id.isdigit() else None
+
+
+def _missing(last: int, got: int) -> str:
+    """What a skip from ``last`` to ``got`` lost."""
+    return (
+        f"event {last + 1} is lost" if got == last + 2 else f"events {last + 1}..{got - 1} are lost"
+    )
 
 
 def _check(response: ResponseHead, body: bytes) -> UnexpectedResponseError | None:
@@ -901,9 +1015,18 @@ def _session(
     max_event_bytes: int,
     max_idle_lines: int | None,
     idle_timeout: float | None,
+    lossless: bool = False,
 ) -> _Session:
     return _Session(
-        api, _policy(resume), strict, types, errors, max_event_bytes, max_idle_lines, idle_timeout
+        api,
+        _policy(resume),
+        strict,
+        types,
+        errors,
+        max_event_bytes,
+        max_idle_lines,
+        idle_timeout,
+        lossless,
     )
 
 
@@ -922,6 +1045,7 @@ def stream(
     max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
     max_idle_lines: int | None = None,
     idle_timeout: float | None = None,
+    lossless: bool = False,
     **request_kwargs: Any,
 ) -> Iterator[EventStream]:
     """Open a streaming request and yield its typed events.
@@ -940,7 +1064,7 @@ def stream(
     body) when the answer is not an event stream. A dropped connection is
     resumed per ``resume`` (``True``: the default ``Resume()`` policy;
     ``False``: off, a drop raises ``ConnectionLostError``). ``api``,
-    ``strict``, ``types``, ``errors`` and the limits are as for
+    ``strict``, ``types``, ``errors``, ``lossless`` and the limits are as for
     ``iter_events``.
 
     ``idle_timeout`` (seconds) bounds the wait for the next event, whatever
@@ -955,7 +1079,15 @@ def stream(
     response passed in, that is its own read timeout).
     """
     session = _session(
-        api, resume, strict, types, errors, max_event_bytes, max_idle_lines, idle_timeout
+        api,
+        resume,
+        strict,
+        types,
+        errors,
+        max_event_bytes,
+        max_idle_lines,
+        idle_timeout,
+        lossless,
     )
     opened: StreamingResponse | None = None
     response: StreamingResponse
@@ -1001,6 +1133,7 @@ async def astream(
     max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
     max_idle_lines: int | None = None,
     idle_timeout: float | None = None,
+    lossless: bool = False,
     **request_kwargs: Any,
 ) -> AsyncIterator[AsyncEventStream]:
     """Async twin of ``stream`` for ``httpx.AsyncClient`` (or an open async
@@ -1008,7 +1141,15 @@ async def astream(
     is exact whatever the connection does: each read is cut short at the
     deadline."""
     session = _session(
-        api, resume, strict, types, errors, max_event_bytes, max_idle_lines, idle_timeout
+        api,
+        resume,
+        strict,
+        types,
+        errors,
+        max_event_bytes,
+        max_idle_lines,
+        idle_timeout,
+        lossless,
     )
     opened: AsyncStreamingResponse | None = None
     response: AsyncStreamingResponse
@@ -1055,6 +1196,7 @@ def reduce(
     max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
     max_idle_lines: int | None = None,
     idle_timeout: float | None = None,
+    lossless: bool = False,
     **request_kwargs: Any,
 ) -> Response: ...
 @overload
@@ -1071,6 +1213,7 @@ def reduce(
     max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
     max_idle_lines: int | None = None,
     idle_timeout: float | None = None,
+    lossless: bool = False,
     **request_kwargs: Any,
 ) -> ChatCompletion: ...
 @overload
@@ -1087,6 +1230,7 @@ def reduce(
     max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
     max_idle_lines: int | None = None,
     idle_timeout: float | None = None,
+    lossless: bool = False,
     **request_kwargs: Any,
 ) -> Completion: ...
 @overload
@@ -1103,6 +1247,7 @@ def reduce(
     max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
     max_idle_lines: int | None = None,
     idle_timeout: float | None = None,
+    lossless: bool = False,
     **request_kwargs: Any,
 ) -> Message: ...
 @overload
@@ -1119,6 +1264,7 @@ def reduce(
     max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
     max_idle_lines: int | None = None,
     idle_timeout: float | None = None,
+    lossless: bool = False,
     **request_kwargs: Any,
 ) -> Final: ...
 def reduce(
@@ -1134,6 +1280,7 @@ def reduce(
     max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
     max_idle_lines: int | None = None,
     idle_timeout: float | None = None,
+    lossless: bool = False,
     **request_kwargs: Any,
 ) -> Final:
     """Send a streaming request and fold its events into the final object.
@@ -1143,7 +1290,7 @@ def reduce(
     Every error raised after the first event carries the object folded so
     far on ``partial``; a resumed stream folds into the same reduction.
     """
-    driver = _Driver(api, strict, verify)
+    driver = _Driver(api, strict, verify, lossless=lossless)
     with stream(
         client,
         method,
@@ -1155,6 +1302,7 @@ def reduce(
         max_event_bytes=max_event_bytes,
         max_idle_lines=max_idle_lines,
         idle_timeout=idle_timeout,
+        lossless=lossless,
         **request_kwargs,
     ) as events:
         driver.detected = lambda: events.api
@@ -1175,6 +1323,7 @@ async def areduce(
     max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
     max_idle_lines: int | None = None,
     idle_timeout: float | None = None,
+    lossless: bool = False,
     **request_kwargs: Any,
 ) -> Response: ...
 @overload
@@ -1191,6 +1340,7 @@ async def areduce(
     max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
     max_idle_lines: int | None = None,
     idle_timeout: float | None = None,
+    lossless: bool = False,
     **request_kwargs: Any,
 ) -> ChatCompletion: ...
 @overload
@@ -1207,6 +1357,7 @@ async def areduce(
     max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
     max_idle_lines: int | None = None,
     idle_timeout: float | None = None,
+    lossless: bool = False,
     **request_kwargs: Any,
 ) -> Completion: ...
 @overload
@@ -1223,6 +1374,7 @@ async def areduce(
     max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
     max_idle_lines: int | None = None,
     idle_timeout: float | None = None,
+    lossless: bool = False,
     **request_kwargs: Any,
 ) -> Message: ...
 @overload
@@ -1239,6 +1391,7 @@ async def areduce(
     max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
     max_idle_lines: int | None = None,
     idle_timeout: float | None = None,
+    lossless: bool = False,
     **request_kwargs: Any,
 ) -> Final: ...
 async def areduce(
@@ -1254,10 +1407,11 @@ async def areduce(
     max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
     max_idle_lines: int | None = None,
     idle_timeout: float | None = None,
+    lossless: bool = False,
     **request_kwargs: Any,
 ) -> Final:
     """Async twin of ``reduce``."""
-    driver = _Driver(api, strict, verify)
+    driver = _Driver(api, strict, verify, lossless=lossless)
     async with astream(
         client,
         method,
@@ -1269,6 +1423,7 @@ async def areduce(
         max_event_bytes=max_event_bytes,
         max_idle_lines=max_idle_lines,
         idle_timeout=idle_timeout,
+        lossless=lossless,
         **request_kwargs,
     ) as events:
         driver.detected = lambda: events.api

@@ -236,3 +236,59 @@ class IgnoreStartingAfter:
             kept = b"&".join(p for p in query.split(b"&") if not p.startswith(b"starting_after="))
             scope = {**scope, "query_string": kept}
         await self.app(scope, receive, send)
+
+
+class Trickle:
+    """Sends ``body`` one byte at a time, ``interval`` seconds apart, then ends
+    it: a slow link. Each connection gets the whole body."""
+
+    def __init__(self, body: bytes, interval: float = 0.05) -> None:
+        self.body = body
+        self.interval = interval
+        self.connections = 0
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        self.connections += 1
+        await _start(send, 200, b"text/event-stream")
+        for i in range(len(self.body)):
+            await anyio.sleep(self.interval)
+            await send(
+                {"type": "http.response.body", "body": self.body[i : i + 1], "more_body": True}
+            )
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+@dataclass
+class Seen:
+    """One request a ``Scripted`` server answered."""
+
+    method: str
+    path: str
+    query: str
+    headers: dict[str, str]
+
+
+class Scripted:
+    """Answers connection ``i`` with ``replies[i]``: a body, and whether the body
+    ends cleanly (True) or the connection drops after it (False). Connections
+    beyond the script get a 404. ``seen`` lists the requests."""
+
+    def __init__(self, replies: list[tuple[bytes, bool]]) -> None:
+        self.replies = replies
+        self.seen: list[Seen] = []
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        query = scope.get("query_string", b"").decode("latin-1")
+        self.seen.append(Seen(scope["method"], scope["path"], query, headers))
+        n = len(self.seen) - 1
+        if n >= len(self.replies):
+            await _start(send, 404, b"application/json")
+            await send({"type": "http.response.body", "body": b'{"error": "no such stream"}'})
+            return
+        body, complete = self.replies[n]
+        await _start(send, 200, b"text/event-stream")
+        await send({"type": "http.response.body", "body": body, "more_body": True})
+        if complete:
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+        # Else returning mid-body: the server drops the connection.

@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 import sys
 from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -20,11 +21,22 @@ from servers import IN_PROCESS_URL, AsyncInProcess, InProcess, Stall, Switch, se
 import streamkit
 import streamkit.http as sh
 from streamkit import ToolCallsReducer, UsageReducer, tee
+from streamkit.archive import iter_rows, reduce_stream
+from streamkit.convert import Converter, convert
 from streamkit.errors import EventDecodeError, StreamError, StreamTimeoutError
-from streamkit.events import ChatCompletionChunk, decode_event_tolerant
+from streamkit.events import (
+    ChatCompletionChunk,
+    ResponseCompletedEvent,
+    ResponseOutputItemDoneEvent,
+    decode_event_tolerant,
+    decode_message_event_tolerant,
+)
 from streamkit.io import atee
+from streamkit.models.responses import ToolSearchCall, UnknownItem
 from streamkit.reducers import _small
+from streamkit.reducers.responses._verify import TOO_DEEP
 from streamkit.testing import demo_stream
+from streamkit.testing.replay import Recording, ReplayApp
 
 APIS = ["auto", "responses", "chat", "completions", "messages"]
 DEEP = 100_000  # far past any recursion limit
@@ -197,6 +209,168 @@ def test_a_deeply_nested_error_body_is_still_an_unexpected_response() -> None:
         with pytest.raises(streamkit.errors.UnexpectedResponseError) as info:
             sh.reduce(client, "POST", "/v1/responses", json={})
     assert info.value.status_code == 500 and info.value.server_message is None
+
+
+def deep_json() -> list[bytes]:
+    """Whole JSON documents nested ``DEEP`` levels: objects and arrays,
+    terminated and not."""
+    return [
+        b'{"a":' * DEEP,
+        b'{"a":' * DEEP + b"1" + b"}" * DEEP,
+        b"[" * DEEP,
+        b"[" * DEEP + b"]" * DEEP,
+        b'{"body":' + b"[" * DEEP,
+        b'{"body":"data: x\\n\\n","meta":' + b"[" * DEEP + b"]" * DEEP + b"}",
+    ]
+
+
+def test_decode_message_event_tolerant_reports_deep_json_as_a_decode_error() -> None:
+    for payload in deep_payloads() + deep_json():
+        with pytest.raises(msgspec.DecodeError, match="nests too deep"):
+            decode_message_event_tolerant(payload)
+    recursion_is_intact()
+
+
+def test_a_deep_archive_record_is_a_bad_record_row(tmp_path: Path) -> None:
+    good = msgspec.json.encode({"id": "ok", "body": demo_stream("chat-text").decode()})
+    lines = [good, *deep_json(), good]
+    path = tmp_path / "streams.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    rows = list(iter_rows([path]))
+    assert [r.source for r in rows] == ["ok", *(f"{path}#{i}" for i in range(2, 8)), "ok"]
+    assert rows[0] == rows[-1] and rows[0].verdict == "completed"
+    for row in rows[1:-1]:
+        assert row.error_type == "BadRecordError", row
+        assert "nests too deep" in (row.error or "")
+        assert row.verdict is None and row.events == 0
+    recursion_is_intact()
+
+
+def test_deep_tool_arguments_are_not_ok_in_an_archive_row() -> None:
+    body = demo_stream("responses-tools")
+    arguments = b'{\\"amount\\":250,\\"from\\":\\"CAD\\",\\"to\\":\\"NOK\\"}'
+    assert arguments in body
+    for deep in (b"[" * DEEP + b"]" * DEEP, b"[" * DEEP):
+        row = reduce_stream("deep", body.replace(arguments, deep))
+        assert row.error_type is None and row.verdict == "completed"
+        assert row.tool_calls == 2 and row.tool_args_ok is False
+    assert reduce_stream("plain", body).tool_args_ok is True
+    recursion_is_intact()
+
+
+def test_the_replay_server_answers_a_deep_request_body_with_400() -> None:
+    app = ReplayApp([("gpt-4.1", demo_stream("responses-text"))])
+    with httpx.Client(transport=InProcess(app), base_url=IN_PROCESS_URL) as client:
+        for body in deep_json():
+            for path in ("/v1/responses", "/v1/chat/completions", "/v1/messages"):
+                answer = client.post(path, content=body)
+                assert answer.status_code == 400, (path, answer.text[:200])
+                error = answer.json()["error"]
+                assert "nests too deep" in error["message"]
+                assert error["type"] == "invalid_request_error"
+        # The server goes on serving.
+        answer = client.post("/v1/responses", json={"model": "gpt-4.1", "stream": True})
+        assert streamkit.reduce(answer.content).verdict.ok
+    recursion_is_intact()
+
+
+def test_a_recording_with_a_deep_event_loads_and_is_served_verbatim() -> None:
+    parts = frames("responses-text")
+    deep = b'event: x\ndata: {"type":"x","sequence_number":' + b"[" * DEEP + b"\n\n"
+    recording = Recording.load(("deep", b"".join(parts[:3]) + deep + b"".join(parts[3:])))
+    assert recording.api == "responses" and len(recording.events) == len(parts) + 1
+    assert recording.sequence_numbers[3] is None
+    assert recording.sequence_numbers[:3] == [0, 1, 2]
+    assert recording.sequence_numbers[4] == 3
+    app = ReplayApp([recording])
+    with httpx.Client(transport=InProcess(app), base_url=IN_PROCESS_URL) as client:
+        answer = client.post("/v1/responses", json={"model": "deep", "stream": True})
+    assert answer.status_code == 200
+    with pytest.raises(EventDecodeError) as info:
+        streamkit.reduce(answer.content)
+    assert_too_deep(info.value)
+    assert info.value.index == 3
+
+
+def deep_list(depth: int) -> Any:
+    """A Python list nested ``depth`` levels (built without recursion)."""
+    value: Any = 0
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+def test_verify_reports_deep_unknown_items_without_recursing() -> None:
+    """Values of any depth reach the verify checks through events built in code
+    (or decoded higher up the call stack than the fold runs): they are compared
+    as JSON text, or reported as too deep to compare."""
+    events = list(streamkit.iter_events(demo_stream("responses-text")))
+    done = ResponseOutputItemDoneEvent(
+        output_index=1,
+        sequence_number=len(events) - 1,
+        item=UnknownItem(item_type="brand_new", raw=msgspec.Raw(b"[" * DEEP + b"]" * DEEP)),
+    )
+    completed = events[-1]
+    assert isinstance(completed, ResponseCompletedEvent)
+    other = UnknownItem(item_type="brand_new", raw=msgspec.Raw(b"[" * DEEP + b"1" + b"]" * DEEP))
+    response = msgspec.structs.replace(
+        completed.response, output=[*completed.response.output, other]
+    )
+    end = msgspec.structs.replace(completed, response=response, sequence_number=len(events))
+    reducer = streamkit.reducer_for("responses", verify=True)
+    for event in [*events[:-1], done, end]:
+        reducer.step(event)
+    result = reducer.finish()
+    assert result.verdict.ok and len(result.output) == 2
+    (divergence,) = reducer.divergences
+    assert divergence.path == "output[1].raw"
+    assert divergence.fold == "[" * DEEP + "]" * DEEP
+    assert divergence.server == "[" * DEEP + "1" + "]" * DEEP
+    recursion_is_intact()
+
+
+def test_verify_reports_values_too_deep_to_compare() -> None:
+    events = list(streamkit.iter_events(demo_stream("responses-text")))
+    call = ToolSearchCall(
+        id="ts_1", call_id="c", execution="server", arguments=deep_list(DEEP), status="completed"
+    )
+    done = ResponseOutputItemDoneEvent(output_index=1, sequence_number=len(events) - 1, item=call)
+    completed = events[-1]
+    assert isinstance(completed, ResponseCompletedEvent)
+    server_call = msgspec.structs.replace(call, arguments=deep_list(DEEP))
+    response = msgspec.structs.replace(
+        completed.response, output=[*completed.response.output, server_call]
+    )
+    end = msgspec.structs.replace(completed, response=response, sequence_number=len(events))
+    reducer = streamkit.reducer_for("responses", verify=True)
+    for event in [*events[:-1], done, end]:
+        reducer.step(event)
+    assert reducer.finish().verdict.ok
+    assert [(d.path, d.fold, d.server) for d in reducer.divergences] == [
+        ("output[1]", TOO_DEEP, TOO_DEEP)
+    ]
+    recursion_is_intact()
+
+
+@pytest.mark.parametrize("to", ["responses", "messages", "chat"])
+@pytest.mark.parametrize("depth", [0, 600], ids=["flat", "nested"])
+def test_convert_drops_a_chunk_typed_payload_that_is_no_chunk(to: str, depth: int) -> None:
+    """A Chat payload saying ``"type": "chat.completion.chunk"`` without the
+    chunk's fields is an unknown event to the decoder; the converter reports it
+    lost instead of failing to read it as a chunk."""
+    parts = frames("chat-text")
+    nested = b"[" * depth + b"]" * depth
+    odd = b'data: {"type":"chat.completion.chunk","x":' + (nested or b"1") + b"}\n\n"
+    body = b"".join(parts[:2]) + odd + b"".join(parts[2:])
+    converter = Converter(to)  # type: ignore[arg-type]
+    events = list(convert(body, to, converter=converter))  # type: ignore[arg-type]
+    plain = list(convert(b"".join(parts), to))  # type: ignore[arg-type]
+    encoded = b"".join(streamkit.encode_events(events, api=to))  # type: ignore[arg-type]
+    expected = b"".join(streamkit.encode_events(plain, api=to))  # type: ignore[arg-type]
+    assert streamkit.reduce(encoded) == streamkit.reduce(expected)
+    if to != "chat":  # Chat to Chat passes every event through as it is
+        assert any("chat.completion.chunk" in str(entry) for entry in converter.lost)
+    recursion_is_intact()
 
 
 # The tee keeps forwarding -------------------------------------------------------------

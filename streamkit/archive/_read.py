@@ -68,7 +68,8 @@ class CorruptArchiveError(Exception):
 
 class BadRecordError(ValueError):
     """A JSON-lines record that is not ``{"body": ...}`` or ``{"body_b64": ...}``
-    (not JSON, not an object, no body, bad base64)."""
+    (not JSON, JSON nested too deep to decode, not an object, no body, bad
+    base64)."""
 
 
 class MissingDependencyError(ImportError):
@@ -386,6 +387,11 @@ def _decode_record(line: bytes) -> dict[str, Any]:
         record = msgspec.json.decode(line)
     except msgspec.DecodeError as exc:
         raise BadRecordError(f"not JSON: {exc}") from None
+    except RecursionError:
+        # msgspec leaves each level it entered: the interpreter is intact.
+        raise BadRecordError(
+            "not a record: its JSON nests too deep (deeper than the Python recursion limit)"
+        ) from None
     if not isinstance(record, dict):
         raise BadRecordError(f"not a JSON object but {type(record).__name__}")
     return record

@@ -286,7 +286,7 @@ def _arguments_ok(arguments: Any) -> bool:
         return arguments is not None
     try:
         json.loads(arguments)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested too deep to parse
         return False
     return True
 

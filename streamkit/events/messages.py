@@ -28,7 +28,7 @@ import msgspec
 from msgspec import UNSET, UnsetType
 
 from streamkit.events._common import Done, UnknownEvent
-from streamkit.models._base import Model
+from streamkit.models._base import Model, Wire
 from streamkit.models.messages import (
     CONTENT_BLOCK_TYPES,
     UNKNOWN_BLOCK_TAG,
@@ -188,33 +188,33 @@ class MessageErrorDetail(Model, kw_only=True):
 # --------------------------------------------------------------------------- #
 
 
-class MessageStartEvent(Model, kw_only=True, tag_field="type", tag="message_start"):
+class MessageStartEvent(Wire, kw_only=True, tag_field="type", tag="message_start"):
     """The stream started: the message shell (id, model, usage so far; no content)."""
 
     message: Message
 
 
-class ContentBlockStartEvent(Model, kw_only=True, tag_field="type", tag="content_block_start"):
+class ContentBlockStartEvent(Wire, kw_only=True, tag_field="type", tag="content_block_start"):
     """Content block ``index`` started (text and tool input empty, filled by deltas)."""
 
     index: int
     content_block: ContentBlock
 
 
-class ContentBlockDeltaEvent(Model, kw_only=True, tag_field="type", tag="content_block_delta"):
+class ContentBlockDeltaEvent(Wire, kw_only=True, tag_field="type", tag="content_block_delta"):
     """A delta for content block ``index``."""
 
     index: int
     delta: BlockDelta
 
 
-class ContentBlockStopEvent(Model, kw_only=True, tag_field="type", tag="content_block_stop"):
+class ContentBlockStopEvent(Wire, kw_only=True, tag_field="type", tag="content_block_stop"):
     """Content block ``index`` is complete."""
 
     index: int
 
 
-class MessageDeltaEvent(Model, kw_only=True, tag_field="type", tag="message_delta"):
+class MessageDeltaEvent(Wire, kw_only=True, tag_field="type", tag="message_delta"):
     """Top-level changes: stop reason, stop sequence, stop details, cumulative usage."""
 
     delta: MessageDeltaBody
@@ -222,15 +222,15 @@ class MessageDeltaEvent(Model, kw_only=True, tag_field="type", tag="message_delt
     usage: MessageDeltaUsage | UnsetType = UNSET
 
 
-class MessageStopEvent(Model, kw_only=True, tag_field="type", tag="message_stop"):
+class MessageStopEvent(Wire, kw_only=True, tag_field="type", tag="message_stop"):
     """The message is complete: the stream's terminal event."""
 
 
-class PingEvent(Model, kw_only=True, tag_field="type", tag="ping"):
+class PingEvent(Wire, kw_only=True, tag_field="type", tag="ping"):
     """A keep-alive."""
 
 
-class MessageErrorEvent(Model, kw_only=True, tag_field="type", tag="error"):
+class MessageErrorEvent(Wire, kw_only=True, tag_field="type", tag="error"):
     """The server aborted the stream (``overloaded_error``, ...)."""
 
     error: MessageErrorDetail
@@ -311,9 +311,17 @@ def decode_message_event_tolerant(data: bytes | memoryview) -> MessageStreamEven
     :class:`UnknownDelta`; a known block or delta that holds something of a new
     kind inside (a new citation, result or caller kind) is kept raw the same way.
     If the event still does not fit its Struct, the ``msgspec.ValidationError``
-    is raised. Invalid JSON raises ``msgspec.DecodeError``.
+    is raised. Invalid JSON raises ``msgspec.DecodeError``, and so does JSON
+    nested too deep to decode (msgspec recurses per level and would raise
+    ``RecursionError``).
     """
-    obj = msgspec.json.decode(data)
+    try:
+        obj = msgspec.json.decode(data)
+    except RecursionError:
+        # msgspec leaves each level it entered: the interpreter is intact.
+        raise msgspec.DecodeError(
+            "payload nests too deep (deeper than the Python recursion limit)"
+        ) from None
     if not isinstance(obj, dict):
         raise msgspec.ValidationError("Expected `object`, got `" + type(obj).__name__ + "`")
     kind = obj.get("type")

@@ -25,6 +25,7 @@ from streamkit.models.completions import Completion
 from streamkit.models.messages import Message
 from streamkit.models.responses import Response
 from streamkit.reducers._base import Reducer
+from streamkit.reducers._extras import FinalExtras
 from streamkit.reducers._finished import Finished
 from streamkit.reducers._integrity import IntegrityPolicy
 from streamkit.reducers.chat import ChatCompletionReducer
@@ -120,6 +121,7 @@ class _Driver:
     __slots__ = (
         "api",
         "detected",
+        "extras",
         "folded",
         "held",
         "policy",
@@ -137,8 +139,11 @@ class _Driver:
         sse: SSEDecoder | None = None,
         detected: Callable[[], API] | None = None,
         policy: IntegrityPolicy = "warn",
+        lossless: bool = False,
     ) -> None:
         self.api = api
+        #: Lossless mode: the final object's extra fields, from the events.
+        self.extras = FinalExtras() if lossless else None
         self.strict = strict
         self.verify = verify
         self.sse = sse
@@ -164,6 +169,8 @@ class _Driver:
             self.folded = "chat" if self.api == "auto" else self.api
             self.reducer = reducer_for(self.folded, verify=self.verify, policy=self.policy)
         result: Final = self.reducer.finish()
+        if self.extras is not None:
+            self.extras.apply(result)
         if self.strict:
             _check(result, None if self.sse is None else self.sse.bytes_fed)
         return result
@@ -171,6 +178,8 @@ class _Driver:
     def failed(self, exc: StreamError) -> None:
         if self.reducer is not None:
             exc.partial = self.reducer.finish()
+            if self.extras is not None:
+                self.extras.apply(exc.partial)
 
     def _begin(self, event: Event) -> Callable[[Event], Any] | None:
         """Pick the reducer at the first event that decides the API and fold
@@ -199,6 +208,8 @@ class _Driver:
 
     def fold(self, events: Iterable[Event]) -> Final:
         """Fold every event, then finish; a ``StreamError`` gets ``partial``."""
+        if self.extras is not None:
+            events = self.extras.watch(events)
         events = iter(events)
         try:
             for event in events:
@@ -217,6 +228,8 @@ class _Driver:
 
     async def afold(self, events: AsyncIterable[Event]) -> Final:
         """Async twin of ``fold``."""
+        if self.extras is not None:
+            events = self.extras.awatch(events)
         step = None
         try:
             async for event in events:
@@ -345,6 +358,7 @@ def reduce(
     decoder: SSEDecoder | None = None,
     max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
     max_idle_lines: int | None = None,
+    lossless: bool = False,
 ) -> Response: ...
 @overload
 def reduce(
@@ -356,6 +370,7 @@ def reduce(
     decoder: SSEDecoder | None = None,
     max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
     max_idle_lines: int | None = None,
+    lossless: bool = False,
 ) -> ChatCompletion: ...
 @overload
 def reduce(
@@ -367,6 +382,7 @@ def reduce(
     decoder: SSEDecoder | None = None,
     max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
     max_idle_lines: int | None = None,
+    lossless: bool = False,
 ) -> Completion: ...
 @overload
 def reduce(
@@ -378,6 +394,7 @@ def reduce(
     decoder: SSEDecoder | None = None,
     max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
     max_idle_lines: int | None = None,
+    lossless: bool = False,
 ) -> Message: ...
 @overload
 def reduce(
@@ -389,6 +406,7 @@ def reduce(
     decoder: SSEDecoder | None = None,
     max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
     max_idle_lines: int | None = None,
+    lossless: bool = False,
 ) -> Final: ...
 def reduce(
     source: ByteSource,
@@ -399,6 +417,7 @@ def reduce(
     decoder: SSEDecoder | None = None,
     max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
     max_idle_lines: int | None = None,
+    lossless: bool = False,
 ) -> Final:
     """Fold a whole stream into its final object.
 
@@ -414,10 +433,12 @@ def reduce(
     read). Input that is not an event stream raises ``NotEventStreamError``
     (no object). ``verify=True`` (Responses) compares the fold with the
     server's final object; see ``ResponseReducer.divergences``.
+    ``lossless=True`` gives the final object the fields of the server's final
+    object that its Struct does not declare (``streamkit.events.extra_fields``).
     """
     sse = framing_decoder(decoder, max_event_bytes, max_idle_lines)
-    dec = EventDecoder(api, errors="yield")
-    driver = _Driver(api, strict, verify, sse, lambda: dec.api)
+    dec = EventDecoder(api, errors="yield", lossless=lossless)
+    driver = _Driver(api, strict, verify, sse, lambda: dec.api, lossless=lossless)
     events: Iterator[Event] = iter_events(source, decoder=sse, event_decoder=dec)
     return driver.fold(events)
 
@@ -432,6 +453,7 @@ async def areduce(
     decoder: SSEDecoder | None = None,
     max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
     max_idle_lines: int | None = None,
+    lossless: bool = False,
 ) -> Response: ...
 @overload
 async def areduce(
@@ -443,6 +465,7 @@ async def areduce(
     decoder: SSEDecoder | None = None,
     max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
     max_idle_lines: int | None = None,
+    lossless: bool = False,
 ) -> ChatCompletion: ...
 @overload
 async def areduce(
@@ -454,6 +477,7 @@ async def areduce(
     decoder: SSEDecoder | None = None,
     max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
     max_idle_lines: int | None = None,
+    lossless: bool = False,
 ) -> Completion: ...
 @overload
 async def areduce(
@@ -465,6 +489,7 @@ async def areduce(
     decoder: SSEDecoder | None = None,
     max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
     max_idle_lines: int | None = None,
+    lossless: bool = False,
 ) -> Message: ...
 @overload
 async def areduce(
@@ -476,6 +501,7 @@ async def areduce(
     decoder: SSEDecoder | None = None,
     max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
     max_idle_lines: int | None = None,
+    lossless: bool = False,
 ) -> Final: ...
 async def areduce(
     source: AsyncByteSource,
@@ -486,11 +512,12 @@ async def areduce(
     decoder: SSEDecoder | None = None,
     max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
     max_idle_lines: int | None = None,
+    lossless: bool = False,
 ) -> Final:
     """Async twin of ``reduce`` over any async (or sync) byte source."""
     sse = framing_decoder(decoder, max_event_bytes, max_idle_lines)
-    dec = EventDecoder(api, errors="yield")
-    driver = _Driver(api, strict, verify, sse, lambda: dec.api)
+    dec = EventDecoder(api, errors="yield", lossless=lossless)
+    driver = _Driver(api, strict, verify, sse, lambda: dec.api, lossless=lossless)
     events: AsyncIterator[Event] = aiter_events(source, decoder=sse, event_decoder=dec)
     return await driver.afold(events)
 
@@ -506,10 +533,12 @@ def iter_finished(
     """Yield high-level "just finished" events (text, refusal, tool call with
     parsed arguments, item, reasoning summary, Messages thinking block) as the
     fold completes them — each once, in stream order, never before its done or
-    finish signal."""
+    finish signal. The reducer is picked as ``reduce`` picks it: events that
+    tell nothing of the API (``[DONE]``, an error payload) wait for one that
+    does, so the result never depends on the chunking."""
     dec = EventDecoder(api, errors="yield")
     driver = _Driver(api, False, False, detected=lambda: dec.api)
-    take: Any = None
+    step: Callable[[Event], Any] | None = None
     for event in iter_events(
         source,
         decoder=decoder,
@@ -517,11 +546,21 @@ def iter_finished(
         max_idle_lines=max_idle_lines,
         event_decoder=dec,
     ):
-        if take is None:
-            reducer = driver.first(event)
-            step, take = reducer.step, reducer.take_finished  # type: ignore[attr-defined]
-        step(event)
-        yield from take()
-    if take is not None:
+        if step is not None:
+            step(event)
+        else:
+            step = driver._begin(event)
+            if step is None:
+                continue  # held until an event decides the API
+        yield from _taken(driver)
+    # A stream whose events never decided the API is folded as ``reduce``
+    # folds it; one without events has nothing to finish.
+    driver._flush()
+    if driver.reducer is not None:
         driver.finish()
-        yield from take()
+        yield from _taken(driver)
+
+
+def _taken(driver: _Driver) -> list[Finished]:
+    finished: list[Finished] = driver.reducer.take_finished()  # type: ignore[union-attr]
+    return finished

@@ -612,8 +612,13 @@ class PartialJSON:
                 return _NOTHING
             parts = self._str_parts
             if parts:
-                # Join only the pieces fed since the last read onto the cached prefix.
-                s = self._str_done = self._str_done + "".join(parts)
+                # Join only the pieces fed since the last read onto the cached
+                # prefix, extended in place when nothing else holds it (CPython
+                # resizes a string with one holder instead of copying it).
+                s = self._str_done
+                self._str_done = ""
+                s += "".join(parts)
+                self._str_done = s
                 parts.clear()
                 self._materialized += len(s)
                 return s

@@ -153,12 +153,18 @@ class _Call:
 
     def arguments(self) -> str:
         """The argument text so far. The pieces are joined and replaced by
-        the result, so reading after every delta joins each piece once."""
+        the result, so reading after every delta joins each piece once; and
+        the text read before is extended rather than copied when nothing else
+        holds it (CPython resizes such a string in place), so reading after
+        every delta stays linear unless the caller keeps every result."""
         pieces = self.pieces
-        if len(pieces) == 1:
-            return pieces[0]
-        text = _join(pieces)
-        self.pieces = [text]
+        if len(pieces) < 2:
+            return pieces[0] if pieces else ""
+        text = pieces[0]
+        del pieces[0]  # let go of it: ``text`` is then its only holder
+        text += _join(pieces)
+        pieces.clear()
+        pieces.append(text)
         return text
 
     def replace(self, arguments: str) -> None:

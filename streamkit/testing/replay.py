@@ -126,7 +126,7 @@ def _encode(frame: SSEFrame) -> bytes:
 def _sequence_number(frame: SSEFrame) -> int | None:
     try:
         return _SEQ.decode(frame.data).sequence_number
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, RecursionError):  # not JSON, or nested too deep
         return None
 
 
@@ -248,6 +248,9 @@ class ReplayApp:
             request = msgspec.json.decode(body) if body else {}
         except msgspec.DecodeError:
             return None, 400, _error("request body is not JSON", "invalid_request_error", api)
+        except RecursionError:
+            message = "request body nests too deep"
+            return None, 400, _error(message, "invalid_request_error", api)
         if not isinstance(request, dict):
             message = "request body must be a JSON object"
             return None, 400, _error(message, "invalid_request_error", api)

@@ -145,6 +145,7 @@ from streamkit.reducers.responses._state import (
     join,
     part_text_of,
     part_type_of,
+    release_streamed,
     slot_fold_text,
     slot_item,
     streamed_text,
@@ -721,7 +722,7 @@ class ResponseReducer(
             # it would report a false gap at the next known event.
             try:
                 seq = _SEQUENCE_DECODER.decode(raw).sequence_number
-            except msgspec.MsgspecError:
+            except (msgspec.MsgspecError, RecursionError):  # not JSON, or nested too deep
                 seq = None
             if seq is not None:
                 if seq == self._state.next_seq:
@@ -950,6 +951,8 @@ class ResponseReducer(
         slot.done = True
         if not slot.announced_item:
             self._announce_item(index, slot)
+        if not self.verify:
+            release_streamed(slot)
 
     # ------------------------------------------------------------------ #
     # Content parts and text
@@ -1113,7 +1116,10 @@ class ResponseReducer(
                 return
         else:
             self._cache.pop(index, None)
-        slot.pieces.append(event.delta)
+        if slot.pieces is None:
+            slot.pieces = [event.delta]
+        else:
+            slot.pieces.append(event.delta)
 
     def _on_piece_done(
         self,

@@ -143,15 +143,17 @@ class _Slot(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
     ``announced_*`` record which "finished" events went out.
 
     Fold state is ``gc=False`` (like the models it holds, it forms no
-    reference cycles): a stream of many items then adds no work to every
-    garbage collection.
+    reference cycles), and a slot holds no list until deltas need one (a list
+    is always tracked; an empty dict is not): a stream of many items then adds
+    as little as possible to every garbage collection. Once ``output_item.done``
+    closed a slot, ``release_streamed`` drops what the deltas built.
     """
 
     item: OutputItem | None = None
     done: bool = False
     parts: dict[int, _Part] = {}
     summary: dict[int, _Part] = {}
-    pieces: list[str] = []
+    pieces: list[str] | None = None
     prefix: str = ""
     text_done: str | None = None
     commands: dict[int, _Part] = {}
@@ -324,7 +326,7 @@ def _overlay(base: list[Any], parts: dict[int, _Part], final: bool) -> list[Any]
 def slot_fold_text(slot: _Slot) -> str:
     """The delta-built value of a tool-like item's streamed string: the value
     its snapshot had when the slot got it (normally empty), then the deltas."""
-    text = join(slot.pieces)
+    text = join(slot.pieces) if slot.pieces else ""
     return slot.prefix + text if slot.prefix else text
 
 
@@ -558,7 +560,7 @@ def clear_streamed(slot: _Slot) -> None:
     another kind than the one the slot now holds)."""
     slot.parts = {}
     slot.summary = {}
-    slot.pieces = []
+    slot.pieces = None
     slot.prefix = ""
     slot.text_done = None
     slot.commands = {}
@@ -566,6 +568,18 @@ def clear_streamed(slot: _Slot) -> None:
     slot.status = None
     slot.partial_image = None
     slot.partial_image_index = None
+
+
+def release_streamed(slot: _Slot) -> None:
+    """Drop what the deltas built in a slot that ``output_item.done`` closed:
+    the server's item is its value from then on, and only ``verify=True``
+    compares the deltas with it later. A stream of many items then keeps no
+    lists per finished item for the garbage collector to walk."""
+    slot.parts = {}
+    slot.summary = {}
+    slot.pieces = None
+    slot.commands = {}
+    slot.shell = {}
 
 
 def empty_response() -> Response:

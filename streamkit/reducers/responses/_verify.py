@@ -4,6 +4,13 @@ Values built from the deltas are compared with the server's own values (``*.done
 events, ``response.output_item.done`` items, the terminal response) as JSON-like
 builtins; every leaf that differs becomes a :class:`Divergence` with its path in the
 final Response.
+
+Walking a value costs a level of recursion per level of nesting, and the fold may
+run deeper in the call stack than the decoder that accepted the payload. So an
+unknown item's raw JSON nested deeper than ``MAX_ARGUMENT_DEPTH`` is compared as its
+JSON text, and a value too deep to walk where the comparison runs is reported as a
+divergence at its path, with ``TOO_DEEP`` for both values (the check cannot tell
+them equal): never a ``RecursionError``.
 """
 
 from __future__ import annotations
@@ -29,23 +36,53 @@ from streamkit.models.responses import (
     ReasoningItem,
     UnknownItem,
 )
+from streamkit.reducers._arguments import argument_depth_error
 from streamkit.reducers.responses._state import Divergence, _Slot, slot_item
 
-__all__ = ["compare", "delta_view", "diff", "item_type", "to_builtins_view", "verify_item"]
+__all__ = [
+    "TOO_DEEP",
+    "compare",
+    "delta_view",
+    "diff",
+    "item_type",
+    "to_builtins_view",
+    "verify_item",
+]
 
 _TOLERANCE = 1e-6
+
+#: Both values of a divergence whose values nest too deep to compare.
+TOO_DEEP = "(nested too deep to compare)"
+
+
+class _TooDeep(dict[str, Any]):
+    """The view of a value too deep to turn into builtins here: empty, so code
+    that edits views works on it, and ``compare`` always reports it."""
 
 
 def _raw_hook(obj: Any) -> Any:
     if isinstance(obj, msgspec.Raw):
-        return msgspec.json.decode(obj)
+        data = bytes(memoryview(obj))
+        text = data.decode("utf-8", "replace")
+        if argument_depth_error(text) is None:
+            try:
+                return msgspec.json.decode(data)
+            except RecursionError:  # the call stack is already deep here
+                pass
+        # Compared as text: exact, and without walking the nesting.
+        return text
     # msgspec's hook protocol: NotImplementedError means "type not supported".
     raise NotImplementedError(type(obj).__name__)
 
 
 def to_builtins_view(obj: Any) -> Any:
-    """``obj`` as JSON-like builtins (UnknownItem's raw JSON decoded)."""
-    return msgspec.to_builtins(obj, enc_hook=_raw_hook)
+    """``obj`` as JSON-like builtins (UnknownItem's raw JSON decoded, or kept as
+    its text when it nests deeper than ``MAX_ARGUMENT_DEPTH``)."""
+    try:
+        return msgspec.to_builtins(obj, enc_hook=_raw_hook)
+    except RecursionError:
+        # msgspec leaves each level it entered: the interpreter is intact.
+        return _TooDeep()
 
 
 def _same(a: Any, b: Any, tolerant: bool) -> bool:
@@ -134,10 +171,20 @@ def item_type(item: OutputItem | None) -> str | None:
 
 def compare(known: list[Divergence], path: str, fold: Any, server: Any) -> None:
     """Add to ``known`` the divergences between ``fold`` and ``server`` at ``path``
-    that it does not hold yet."""
-    found: list[Divergence] = []
-    diff(path, fold, server, found)
-    known.extend(d for d in found if d not in known)
+    that it does not hold yet (one with ``TOO_DEEP`` values when they nest too
+    deep to compare)."""
+    if type(fold) is not _TooDeep and type(server) is not _TooDeep:
+        try:
+            found: list[Divergence] = []
+            diff(path, fold, server, found)
+            known.extend(d for d in found if d not in known)
+            return
+        except RecursionError:
+            # Values this deep come from a payload decoded higher up the call
+            # stack than this comparison runs.
+            pass
+    if not any(d.path == path and isinstance(d.fold, str) and d.fold == TOO_DEEP for d in known):
+        known.append(Divergence(path=path, fold=TOO_DEEP, server=TOO_DEEP))
 
 
 def verify_view(known: list[Divergence], index: int, slot: _Slot, server: OutputItem) -> None:
