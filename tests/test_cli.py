@@ -922,3 +922,142 @@ def test_responses_index_findings_are_reported_as_warnings_of_the_command(
     code, out, _ = run_cli(capsys, "stats", "--json", str(path))
     [record] = json.loads(out)
     assert any("output_index -1" in issue for issue in record["integrity"])
+
+
+# --------------------------------------------------------------------------- #
+# Chat reasoning in `text`
+# --------------------------------------------------------------------------- #
+
+COMPATIBLE_PATHS = recording_paths("chat-compatible")
+
+
+def render_pieces(pieces: list[tuple[str, str]]) -> str:
+    """``text`` output of (kind, text) pieces: thinking set apart as for Messages."""
+    out = ""
+    kind = None
+    for what, text in pieces:
+        if not text:
+            continue
+        if what == "text":
+            if kind == "thinking":
+                out += "\n" if out.endswith("\n") else "\n\n"
+            out, kind = out + text, "text"
+        else:
+            if kind != "thinking":
+                if out:
+                    out += "\n" if out.endswith("\n") else "\n\n"
+                out += "(thinking)\n"
+            out, kind = out + text, "thinking"
+    return out + "\n" if out and not out.endswith("\n") else out
+
+
+def chat_pieces(body: bytes, choice: int = 0) -> list[tuple[str, str]]:
+    """What one Chat choice says, read from the raw JSON: per delta, its reasoning
+    (``reasoning_content``, else ``reasoning``, else the text and summaries of
+    ``reasoning_details``) then its content (Mistral's parts in order)."""
+    decoder = streamkit.sse.SSEDecoder()
+    pieces: list[tuple[str, str]] = []
+    for frame in decoder.feed(body) + decoder.close():
+        if bytes(frame.data) == b"[DONE]":
+            continue
+        for c in json.loads(bytes(frame.data)).get("choices") or []:
+            d = c.get("delta") or {}
+            if c["index"] != choice:
+                continue
+            reasoning = d.get("reasoning_content") or d.get("reasoning")
+            if not reasoning:
+                reasoning = "".join(
+                    x.get("text") or x.get("summary") or ""
+                    for x in d.get("reasoning_details") or []
+                )
+            pieces.append(("thinking", reasoning or ""))
+            content = d.get("content")
+            if isinstance(content, str):
+                pieces.append(("text", content))
+            for part in content if isinstance(content, list) else []:
+                if part.get("type") == "text":
+                    pieces.append(("text", part["text"]))
+                elif part.get("type") == "thinking":
+                    pieces.append(("thinking", "".join(p["text"] for p in part["thinking"])))
+    return pieces
+
+
+@needs_recordings
+@pytest.mark.parametrize("path", recording_params(COMPATIBLE_PATHS))
+def test_text_shows_chat_reasoning(path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    final = streamkit.reduce(path)
+    code, out, _ = run_cli(capsys, "text", str(path))
+    assert out == render_pieces(chat_pieces(path.read_bytes()))
+    assert code == VERDICT_CODES[final.verdict.status]
+    reasoning = final.choices[0].message.reasoning_text  # type: ignore[union-attr]
+    assert ("(thinking)\n" in out) == bool(reasoning)
+
+
+def _chat_frame(choices: list[dict[str, Any]]) -> bytes:
+    head = {"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "m"}
+    return b"data: " + json.dumps({**head, "choices": choices}).encode() + b"\n\n"
+
+
+def test_text_chat_reasoning_of_the_chosen_choice(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    body = b"".join(
+        [
+            _chat_frame(
+                [
+                    {"index": 0, "delta": {"reasoning_content": "zero thinks"}},
+                    {"index": 1, "delta": {"reasoning": "one thinks"}},
+                ]
+            ),
+            _chat_frame(
+                [
+                    {
+                        "index": 1,
+                        "delta": {
+                            "reasoning": "",
+                            "reasoning_details": [
+                                {"type": "reasoning.summary", "summary": ", sums up"},
+                                {"type": "reasoning.encrypted", "data": "opaque"},
+                            ],
+                        },
+                    }
+                ]
+            ),
+            _chat_frame([{"index": 0, "delta": {"content": "Zero."}, "finish_reason": "stop"}]),
+            _chat_frame([{"index": 1, "delta": {"content": "One."}, "finish_reason": "stop"}]),
+            b"data: [DONE]\n\n",
+        ]
+    )
+    path = tmp_path / "reasoning.sse"
+    path.write_bytes(body)
+    code, out, _ = run_cli(capsys, "text", str(path))
+    assert (code, out) == (0, "(thinking)\nzero thinks\n\nZero.\n")
+    code, out, _ = run_cli(capsys, "text", "--choice", "1", str(path))
+    assert (code, out) == (0, "(thinking)\none thinks, sums up\n\nOne.\n")
+    # Dimmed on a terminal, the text itself not.
+    tty = FakeTTY()
+    monkeypatch.setattr(sys, "stdout", tty)
+    assert cli.main(["text", str(path)]) == 0
+    assert tty.getvalue() == "\x1b[2m(thinking)\x1b[0m\n\x1b[2mzero thinks\x1b[0m\n\nZero.\n"
+
+
+def test_text_chat_without_reasoning_is_unchanged(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(capsys, "text", "@chat-text")
+    assert code == 0 and "(thinking)" not in out
+    assert out == expected_text(demo_stream("chat-text"))
+
+
+@pytest.mark.parametrize(
+    "path",
+    recording_params([p for d in ("chat-compatible", "messages") for p in recording_paths(d)]),
+)
+def test_events_lossless_prints_each_payload_as_sent(
+    path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run_cli(capsys, "events", "--lossless", str(path))
+    lines = [json.loads(line) for line in out.splitlines()]
+    frames = [f for f in streamkit.io.iter_frames([path.read_bytes()]) if f.data != b"[DONE]"]
+    assert [line for line in lines if line != {"type": "[DONE]"}] == [
+        json.loads(bytes(f.data)) for f in frames
+    ]
+    assert code in (0, 4)

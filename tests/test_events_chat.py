@@ -53,10 +53,22 @@ COVERAGE = [
     pytest.param(
         ChatCompletionChunk,
         (CHUNK,),
-        # Azure extension; system_fingerprint is null in recordings; a chunk
-        # without choices has none.
+        # Azure, Groq, llama.cpp, Cerebras, OpenRouter, Perplexity and Mistral
+        # extensions; system_fingerprint is null in recordings; a chunk without
+        # choices has none.
         {
-            "extra": {"prompt_filter_results", "x_groq", "timings", "time_info"},
+            "extra": {
+                "prompt_filter_results",
+                "x_groq",
+                "timings",
+                "time_info",
+                "provider",
+                "citations",
+                "search_results",
+                "images",
+                "related_questions",
+                "p",
+            },
             "nullable": {"system_fingerprint"},
             "optional": {"choices"},
         },
@@ -65,14 +77,16 @@ COVERAGE = [
     pytest.param(
         ChunkChoice,
         (CHUNK, "choices", "[]"),
-        # Azure, OpenRouter and vLLM extensions; Azure's filter-only choice has no
-        # delta; xAI, Perplexity and Azure AI Foundry leave finish_reason out.
+        # Azure, OpenRouter, vLLM and Perplexity extensions; Azure's filter-only
+        # choice has no delta; xAI, Perplexity and Azure AI Foundry leave
+        # finish_reason out.
         {
             "extra": {
                 "content_filter_results",
                 "content_filter_offsets",
                 "native_finish_reason",
                 "matched_stop",
+                "message",
             },
             "optional": {"delta", "finish_reason"},
         },

@@ -41,9 +41,19 @@ COVERAGE = [
     pytest.param(
         ChatCompletion,
         (RESPONSE,),
-        # Azure; llama.cpp's and Cerebras' timing blocks.
+        # Azure; llama.cpp's and Cerebras' timing blocks; OpenRouter's provider;
+        # Perplexity's sources.
         {
-            "extra": {"prompt_filter_results", "timings", "time_info"},
+            "extra": {
+                "prompt_filter_results",
+                "timings",
+                "time_info",
+                "provider",
+                "citations",
+                "search_results",
+                "images",
+                "related_questions",
+            },
             "nullable": {"system_fingerprint"},
         },
         id="ChatCompletion",
@@ -107,26 +117,40 @@ COVERAGE = [
         {"optional": {"bytes"}},
         id="TopLogprob",
     ),
-    # DeepSeek's cache counts; null details from compatible servers.
+    # DeepSeek's cache counts, OpenRouter's, xAI's and Perplexity's costs and
+    # search counts; null details from compatible servers.
     pytest.param(
         CompletionUsage,
         ("CompletionUsage",),
         {
-            "extra": {"prompt_cache_hit_tokens", "prompt_cache_miss_tokens"},
+            "extra": {
+                "prompt_cache_hit_tokens",
+                "prompt_cache_miss_tokens",
+                "cost",
+                "cost_details",
+                "is_byok",
+                "cost_in_usd_ticks",
+                "num_sources_used",
+                "search_context_size",
+                "citation_tokens",
+                "num_search_queries",
+                "reasoning_tokens",
+            },
             "nullable": {"completion_tokens_details", "prompt_tokens_details"},
         },
         id="CompletionUsage",
     ),
+    # OpenRouter's image and video counts.
     pytest.param(
         CompletionTokensDetails,
         ("CompletionUsage", "completion_tokens_details"),
-        {},
+        {"extra": {"image_tokens"}},
         id="CompletionTokensDetails",
     ),
     pytest.param(
         PromptTokensDetails,
         ("CompletionUsage", "prompt_tokens_details"),
-        {},
+        {"extra": {"video_tokens"}},
         id="PromptTokensDetails",
     ),
     pytest.param(

@@ -47,6 +47,8 @@ from streamkit.events import (
 from streamkit.events._decoder import Event
 from streamkit.events._encoder import _restore_unknown_blocks
 from streamkit.events._names import class_type_name
+from streamkit.events._raw import raw_payload
+from streamkit.events.chat import ChoiceDelta, content_parts_text
 from streamkit.events.messages import (
     MESSAGE_EVENT_CLASSES,
     MESSAGE_EVENT_TYPES,
@@ -164,10 +166,10 @@ def add_events(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "events",
         "print the typed events of a stream, one JSON object per line",
         "Print the typed events of a stream, one JSON object per line: each event as\n"
-        "streamkit decoded it (fields it does not know are left out). An event of an\n"
-        'unknown type is printed as its raw payload, and "data: [DONE]" as\n'
-        '{"type":"[DONE]"}. Error events are printed like the others; the command\n'
-        "then exits 4.",
+        "streamkit decoded it (fields it does not know are left out; with --lossless\n"
+        "kept: each event as the server sent it). An event of an unknown type is\n"
+        'printed as its raw payload, and "data: [DONE]" as {"type":"[DONE]"}. Error\n'
+        "events are printed like the others; the command then exits 4.",
     )
     parser.add_argument("file", metavar="FILE", help=_FILE_HELP)
     parser.add_argument(
@@ -176,6 +178,12 @@ def add_events(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         help="print only these event types (comma-separated): Responses types such as "
         "response.output_text.delta, Messages types such as content_block_delta, or "
         "chat.completion.chunk, text_completion, error, [DONE]",
+    )
+    parser.add_argument(
+        "--lossless",
+        action="store_true",
+        help="keep the fields streamkit does not declare: print each event's payload "
+        "as the server sent it",
     )
     add_api_option(parser)
     parser.set_defaults(run=_events)
@@ -224,8 +232,8 @@ def parse_types(text: str) -> set[str]:
 
 
 def _event_line(event: Event, encoder: msgspec.json.Encoder) -> bytes:
-    if isinstance(event, UnknownEvent):
-        raw = event.raw
+    raw = event.raw if isinstance(event, UnknownEvent) else raw_payload(event)
+    if raw is not None:
         # A payload sent on several data lines keeps its line breaks: re-encode it
         # compactly so every event stays on one line.
         if b"\n" in raw or b"\r" in raw:
@@ -267,7 +275,7 @@ def _events(args: argparse.Namespace) -> int:
     chunks = source.chunks(progress=not is_tty(sys.stdout), before_read=drain)
     saw_error = False
     try:
-        for event in iter_events(chunks, args.api, errors="yield"):
+        for event in iter_events(chunks, args.api, errors="yield", lossless=args.lossless):
             if isinstance(event, ERROR_EVENTS):
                 saw_error = True
             if types is None or event_type(event) in types:
@@ -361,8 +369,10 @@ def add_text(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "print the output text of a stream as it streams",
         "Print the output text as it streams: the Responses output_text deltas, the\n"
         "content deltas of one Chat choice, the text of one Completions choice, or the\n"
-        "Messages text deltas (a thinking block first under a '(thinking)' line, dimmed\n"
-        "on a terminal), followed by a newline. The exit code tells how the stream ended.\n"
+        "Messages text deltas, followed by a newline. Messages thinking and the reasoning\n"
+        "of a Chat choice (reasoning_content, reasoning, reasoning_details, Mistral's\n"
+        "thinking parts) are shown too, under a '(thinking)' line and dimmed on a\n"
+        "terminal. The exit code tells how the stream ended.\n"
         "With --live the events are replayed at --rate events per second (recordings\n"
         "carry no timestamps), each piece of text written and flushed as it comes.",
     )
@@ -418,10 +428,12 @@ class TextPrinter:
     Prints what ``streamkit.TextReducer`` collects: Responses ``output_text`` deltas
     (and, when a ``.done`` event carries more than its deltas did, the rest), the
     content of one Chat / Completions choice, or the Messages text blocks. A
-    Messages thinking block is shown too, set apart: a ``(thinking)`` line, its
-    text, then a blank line, all dimmed by ``style`` (as ``streamkit demo`` shows
-    a reasoning summary). With a ``Pacer`` every event waits its turn and every
-    write is flushed.
+    Messages thinking block, and the reasoning of a Chat choice (whichever of
+    ``reasoning_content``, ``reasoning``, ``reasoning_details`` and Mistral's
+    ``thinking`` content parts carries it), is shown too, set apart: a
+    ``(thinking)`` line, its text, then a blank line, all dimmed by ``style`` (as
+    ``streamkit demo`` shows a reasoning summary). With a ``Pacer`` every event
+    waits its turn and every write is flushed.
     """
 
     __slots__ = (
@@ -477,9 +489,8 @@ class TextPrinter:
         elif isinstance(event, ChatCompletionChunk):
             for choice in event.choices:
                 self.choices.add(choice.index)
-                content = getattr(choice.delta, "content", None)
-                if choice.index == self._choice and isinstance(content, str):
-                    self._write(content)
+                if choice.index == self._choice and choice.delta:
+                    self._chat_delta(choice.delta)
         elif isinstance(event, CompletionChunk):
             for completion in event.choices:
                 self.choices.add(completion.index)
@@ -498,6 +509,28 @@ class TextPrinter:
             if isinstance(text, str) and text:
                 self._enter("text")
                 self._write(text)
+
+    def _chat_delta(self, delta: ChoiceDelta) -> None:
+        """Print what a Chat delta adds: its reasoning, then its text (Mistral's
+        list of parts in order, thinking and text alike)."""
+        self._thinking(_chat_reasoning(delta))
+        content = delta.content
+        if isinstance(content, str):
+            if content:
+                self._enter("text")
+                self._write(content)
+        elif isinstance(content, list):
+            for part in content:
+                text, thinking = content_parts_text([part])
+                self._thinking(thinking)
+                if text:
+                    self._enter("text")
+                    self._write(text)
+
+    def _thinking(self, text: str) -> None:
+        if text:
+            self._enter("thinking")
+            self._write(text, self._style.dim)
 
     def _enter(self, kind: str) -> None:
         """Set a thinking block apart from the text around it."""
@@ -528,6 +561,22 @@ class TextPrinter:
         if self.wrote and not self._last.endswith("\n"):
             self._out.write("\n")
         self._out.flush()
+
+
+def _chat_reasoning(delta: ChoiceDelta) -> str:
+    """The reasoning a Chat delta carries, from the first provider field that has
+    some: ``reasoning_content``, ``reasoning``, else the text and summary pieces of
+    ``reasoning_details`` (OpenRouter sends the same text in ``reasoning`` and
+    ``reasoning_details``; encrypted entries have none)."""
+    for value in (delta.reasoning_content, delta.reasoning):
+        if isinstance(value, str) and value:
+            return value
+    details = delta.reasoning_details
+    if not details:
+        return ""
+    return "".join(
+        piece for d in details for piece in (d.text, d.summary) if isinstance(piece, str)
+    )
 
 
 def _text(args: argparse.Namespace) -> int:

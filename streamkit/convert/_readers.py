@@ -98,6 +98,7 @@ from streamkit.models.responses import (
     Response,
     ResponseUsage,
 )
+from streamkit.reducers._choices import DONE_OBJECT
 
 __all__ = ["ChatReader", "MessagesReader", "Reader", "ResponsesReader"]
 
@@ -251,7 +252,13 @@ class ChatReader(Reader):
             self.ended = True
         elif cls is UnknownEvent and event.type == "chat.completion.chunk":
             # An extension chunk from a converter (or any chunk kept raw).
-            self.chunk(CHAT_CHUNK_DECODER.decode(event.raw), event.raw)
+            try:
+                chunk = CHAT_CHUNK_DECODER.decode(event.raw)
+            except (msgspec.MsgspecError, RecursionError):
+                # Only its ``type`` says chunk: it is dropped like any unknown event.
+                self.lost.add(f"event:{event.type}", "an event of an unknown type was dropped")
+            else:
+                self.chunk(chunk, event.raw)
         elif cls is UnknownEvent:
             self.lost.add(f"event:{event.type}", "an event of an unknown type was dropped")
 
@@ -280,6 +287,8 @@ class ChatReader(Reader):
                 self.finished(choice.finish_reason)
         if chunk.usage:
             self.w.usage(chat_usage(chunk.usage))
+        if chunk.object == DONE_OBJECT:  # Perplexity's end of stream, instead of [DONE]
+            self.done()
 
     def extension(self, choice: ChunkChoice) -> None:
         """Provider extensions of choice 0: the native finish reason and reasoning."""

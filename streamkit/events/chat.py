@@ -13,11 +13,15 @@ decoder raises on it in strict mode.
 
 Provider extensions common enough to fold are typed: ``reasoning_content``,
 ``reasoning`` and ``reasoning_details`` on deltas, Mistral's list-of-parts
-``content``, OpenRouter's ``native_finish_reason``, vLLM/SGLang's ``matched_stop``,
-Groq's ``x_groq``, llama.cpp's ``timings`` and Cerebras' ``time_info``. Everything
-else a server sends is kept by the decoder on the event (``extra_fields``). Chunks
-are not tagged: they carry ``object``, not ``type``, and Azure sends ``object: ""``
-on its prompt-filter chunk.
+``content`` and ``p`` padding, OpenRouter's ``provider`` and
+``native_finish_reason``, Perplexity's ``citations``, ``search_results``,
+``images``, ``related_questions`` and per-choice ``message``, vLLM/SGLang's
+``matched_stop``, Groq's ``x_groq``, llama.cpp's ``timings``, Cerebras'
+``time_info``, and the providers' usage additions (``CompletionUsage``). Each is
+optional: a chunk without them pays nothing for them. Everything else a server
+sends is kept on the event in lossless mode (``extra_fields``). Chunks are
+not tagged: they carry ``object``, not ``type``; Azure sends ``object: ""`` on its
+prompt-filter chunk and Perplexity ``"chat.completion.done"`` on its last.
 """
 
 from __future__ import annotations
@@ -27,15 +31,17 @@ from typing import Any
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from streamkit.models._base import Model
+from streamkit.models._base import Model, Wire
 from streamkit.models.chat import (
     ChatCompletionModeration,
     ChoiceLogprobs,
     CompletionUsage,
     ContentFilterOffsets,
     ContentFilterResults,
+    ImageResult,
     PromptFilterResult,
     ReasoningDetail,
+    SearchResult,
 )
 
 __all__ = [
@@ -47,6 +53,7 @@ __all__ = [
     "ChoiceDeltaToolCall",
     "ChoiceDeltaToolCallFunction",
     "ChunkChoice",
+    "ChunkMessage",
     "XGroq",
     "content_parts_text",
     "spec_violation",
@@ -121,6 +128,12 @@ class ChoiceDelta(Model):
     reasoning_details: list[ReasoningDetail] | UnsetType | None = UNSET
 
 
+class ChunkMessage(ChoiceDelta):
+    """Perplexity's ``choices[].message`` on a chunk: the whole message so far
+    (``role`` and the ``content`` of every delta until this one), in the shape of
+    a delta. The reducer folds the deltas; this snapshot is kept on the event."""
+
+
 class ChunkChoice(Model, kw_only=True):
     """One choice's part of a chunk; with ``n`` > 1 several indexes interleave."""
 
@@ -139,6 +152,8 @@ class ChunkChoice(Model, kw_only=True):
     native_finish_reason: str | UnsetType | None = UNSET
     # vLLM / SGLang: the stop string or token id that ended the choice.
     matched_stop: int | str | UnsetType | None = UNSET
+    # Perplexity: the message so far, on every chunk.
+    message: ChunkMessage | UnsetType = UNSET
 
 
 class XGroq(Model):
@@ -148,22 +163,25 @@ class XGroq(Model):
     usage: CompletionUsage | UnsetType | None = UNSET
 
 
-class ChatCompletionChunk(Model, kw_only=True):
+class ChatCompletionChunk(Wire, kw_only=True):
     """One streamed chunk of a chat completion."""
 
-    # Azure's prompt-filter chunk has ``id: ""``, ``model: ""``, ``created: 0`` and
-    # ``object: ""``; all still decode as their declared types.
+    # Fields in OpenAI's wire order: msgspec looks a key up starting from the field
+    # after the last one matched, so this order makes most lookups one comparison
+    # (and re-encoding keeps it). Azure's prompt-filter chunk has ``id: ""``,
+    # ``model: ""``, ``created: 0`` and ``object: ""``; all still decode as their
+    # declared types.
     id: str
     object: str
     created: int
     model: str
+    service_tier: str | UnsetType | None = UNSET
+    # The spec says non-null, but recorded streams send ``null``.
+    system_fingerprint: str | UnsetType | None = UNSET
     # Empty on the usage-only last chunk and on Azure's prompt-filter chunk;
     # required by the spec, but a chunk without the key means no choices.
     choices: list[ChunkChoice] = msgspec.field(default_factory=list)
     usage: CompletionUsage | UnsetType | None = UNSET
-    # The spec says non-null, but recorded streams send ``null``.
-    system_fingerprint: str | UnsetType | None = UNSET
-    service_tier: str | UnsetType | None = UNSET
     # Random padding against size side channels; carries no information.
     obfuscation: str | UnsetType = UNSET
     moderation: ChatCompletionModeration | UnsetType | None = UNSET
@@ -174,6 +192,16 @@ class ChatCompletionChunk(Model, kw_only=True):
     # llama.cpp's and Cerebras' speed and timing figures.
     timings: dict[str, Any] | UnsetType = UNSET
     time_info: dict[str, Any] | UnsetType = UNSET
+    # OpenRouter: the upstream provider serving the request, on every chunk.
+    provider: str | UnsetType | None = UNSET
+    # Perplexity: the answer's sources, repeated whole on every chunk; images and
+    # follow-up questions when the request asked for them.
+    citations: list[str] | UnsetType | None = UNSET
+    search_results: list[SearchResult] | UnsetType | None = UNSET
+    images: list[ImageResult] | UnsetType | None = UNSET
+    related_questions: list[str] | UnsetType | None = UNSET
+    # Mistral: random padding against size side channels, like ``obfuscation``.
+    p: str | UnsetType = UNSET
 
 
 def content_parts_text(parts: list[dict[str, Any]]) -> tuple[str, str]:
@@ -219,6 +247,27 @@ def spec_violation(chunk: ChatCompletionChunk) -> str | None:
             for j, call in enumerate(delta.tool_calls):
                 if call.index is UNSET:
                     return f"$.choices[{i}].delta.tool_calls[{j}].index"
+        logprobs = choice.logprobs
+        if logprobs:
+            missing = _logprobs_violation(logprobs)
+            if missing is not None:
+                return f"$.choices[{i}].logprobs{missing}"
+    return None
+
+
+def _logprobs_violation(logprobs: ChoiceLogprobs) -> str | None:
+    """What the spec requires of a choice's logprobs (both lists, nullable, and
+    each token's ``bytes``) and ``logprobs`` lacks, as a path below it."""
+    for name in ("content", "refusal"):
+        tokens = getattr(logprobs, name)
+        if tokens is UNSET:
+            return f".{name}"
+        for j, token in enumerate(tokens or ()):
+            if token.bytes is UNSET:
+                return f".{name}[{j}].bytes"
+            for k, top in enumerate(token.top_logprobs):
+                if top.bytes is UNSET:
+                    return f".{name}[{j}].top_logprobs[{k}].bytes"
     return None
 
 

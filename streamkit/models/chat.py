@@ -21,7 +21,7 @@ from typing import Any, TypeAlias
 
 from msgspec import UNSET, UnsetType
 
-from streamkit.models._base import Model
+from streamkit.models._base import Model, Wire
 from streamkit.models._verdict import HasVerdict
 
 __all__ = [
@@ -42,16 +42,20 @@ __all__ = [
     "ContentFilterOffsets",
     "ContentFilterResults",
     "ContentFilterSeverityResult",
+    "CostDetails",
     "CustomCall",
     "FunctionCall",
+    "ImageResult",
     "ModerationError",
     "ModerationResult",
     "ModerationResults",
     "PromptFilterResult",
     "PromptTokensDetails",
     "ReasoningDetail",
+    "SearchResult",
     "TopLogprob",
     "URLCitation",
+    "UsageCost",
 ]
 
 
@@ -66,6 +70,8 @@ class CompletionTokensDetails(Model):
     reasoning_tokens: int | UnsetType = UNSET
     rejected_prediction_tokens: int | UnsetType = UNSET
     text_tokens: int | UnsetType = UNSET
+    # OpenRouter.
+    image_tokens: int | UnsetType = UNSET
 
 
 class PromptTokensDetails(Model):
@@ -76,15 +82,50 @@ class PromptTokensDetails(Model):
     text_tokens: int | UnsetType = UNSET
     image_tokens: int | UnsetType = UNSET
     cache_write_tokens: int | UnsetType = UNSET
+    # OpenRouter.
+    video_tokens: int | UnsetType = UNSET
+
+
+class CostDetails(Model):
+    """OpenRouter's ``usage.cost_details``: what the upstream provider charged
+    (``upstream_inference_cost`` is ``null`` unless the request used the caller's
+    own provider key)."""
+
+    upstream_inference_cost: int | float | UnsetType | None = UNSET
+    upstream_inference_prompt_cost: int | float | UnsetType | None = UNSET
+    upstream_inference_completions_cost: int | float | UnsetType | None = UNSET
+    # The same split as OpenRouter's Responses API names it.
+    upstream_inference_input_cost: int | float | UnsetType | None = UNSET
+    upstream_inference_output_cost: int | float | UnsetType | None = UNSET
+
+
+class UsageCost(Model):
+    """Perplexity's ``usage.cost``: the price of the request in USD, by part.
+
+    Perplexity's schema requires the input, output and total costs; they are
+    optional here, like every provider extension, so that a cost block of another
+    shape cannot make its chunk undecodable.
+    """
+
+    input_tokens_cost: int | float | UnsetType = UNSET
+    output_tokens_cost: int | float | UnsetType = UNSET
+    reasoning_tokens_cost: int | float | UnsetType | None = UNSET
+    request_cost: int | float | UnsetType | None = UNSET
+    citation_tokens_cost: int | float | UnsetType | None = UNSET
+    search_queries_cost: int | float | UnsetType | None = UNSET
+    total_cost: int | float | UnsetType = UNSET
 
 
 class CompletionUsage(Model):
     """Token usage of a chat or legacy completion request.
 
     The three counts are required: a usage object without them is not usage. The
-    details are optional and nullable (compatible servers send ``null``).
-    ``prompt_cache_hit_tokens`` / ``prompt_cache_miss_tokens`` are DeepSeek's cache
-    counts; other provider additions (costs, speeds) are kept as extra fields.
+    details are optional and nullable (compatible servers send ``null``). The other
+    fields are provider extensions, set only when the server sent them: cache counts
+    (DeepSeek), what the request cost (OpenRouter's credits in ``cost``, Perplexity's
+    USD breakdown in ``cost`` as a ``UsageCost``, xAI's ``cost_in_usd_ticks``), and
+    search figures (Perplexity, xAI). Others (a server's own speed figures) are kept
+    only in lossless mode.
     """
 
     prompt_tokens: int
@@ -95,6 +136,20 @@ class CompletionUsage(Model):
     # DeepSeek's prompt cache.
     prompt_cache_hit_tokens: int | UnsetType = UNSET
     prompt_cache_miss_tokens: int | UnsetType = UNSET
+    # OpenRouter: credits charged (a number); Perplexity: USD by part (UsageCost).
+    cost: int | float | UsageCost | UnsetType | None = UNSET
+    # OpenRouter.
+    cost_details: CostDetails | UnsetType | None = UNSET
+    is_byok: bool | UnsetType | None = UNSET
+    # xAI (also when served by Azure AI Foundry): the cost in units of 1e-10 USD,
+    # and how many live-search sources the answer used.
+    cost_in_usd_ticks: int | UnsetType = UNSET
+    num_sources_used: int | UnsetType = UNSET
+    # Perplexity; ``reasoning_tokens`` at this level also from Azure AI Foundry.
+    search_context_size: str | UnsetType | None = UNSET
+    citation_tokens: int | UnsetType | None = UNSET
+    num_search_queries: int | UnsetType | None = UNSET
+    reasoning_tokens: int | UnsetType | None = UNSET
 
 
 # --- logprobs --------------------------------------------------------------------
@@ -208,6 +263,35 @@ class ContentFilterOffsets(Model):
     check_offset: int
     start_offset: int
     end_offset: int
+
+
+# --- Perplexity search results (not in the OpenAI spec) -----------------------------
+# Perplexity repeats them whole on every chunk and in its final object. Its schema
+# requires a result's ``title`` and ``url`` and an image's every field; all are
+# optional here, like every provider extension, so that one odd entry cannot make
+# its chunk undecodable.
+
+
+class SearchResult(Model):
+    """One web page (or attachment) Perplexity's answer drew on."""
+
+    title: str | UnsetType = UNSET
+    url: str | UnsetType = UNSET
+    date: str | UnsetType | None = UNSET
+    last_updated: str | UnsetType | None = UNSET
+    snippet: str | UnsetType = UNSET
+    # "web" or "attachment".
+    source: str | UnsetType = UNSET
+
+
+class ImageResult(Model):
+    """An image Perplexity returns with ``return_images``."""
+
+    image_url: str | UnsetType = UNSET
+    origin_url: str | UnsetType = UNSET
+    title: str | UnsetType = UNSET
+    width: int | UnsetType = UNSET
+    height: int | UnsetType = UNSET
 
 
 # --- message ----------------------------------------------------------------------
@@ -348,7 +432,7 @@ class ChatCompletionChoice(Model):
     native_finish_reason: str | UnsetType | None = UNSET
 
 
-class ChatCompletion(Model, HasVerdict, gc=True, dict=True):
+class ChatCompletion(Wire, HasVerdict):
     """A complete chat completion (``object: "chat.completion"``)."""
 
     id: str
@@ -369,3 +453,12 @@ class ChatCompletion(Model, HasVerdict, gc=True, dict=True):
     # ``timings``, Cerebras' ``time_info``.
     timings: dict[str, Any] | UnsetType = UNSET
     time_info: dict[str, Any] | UnsetType = UNSET
+    # OpenRouter: the upstream provider that served the request.
+    provider: str | UnsetType | None = UNSET
+    # Perplexity: the sources of the answer (``citations[i]`` is what ``[i+1]``
+    # in the text refers to), and with ``return_images`` / ``return_related_questions``
+    # images and follow-up questions; the last value the chunks sent.
+    citations: list[str] | UnsetType | None = UNSET
+    search_results: list[SearchResult] | UnsetType | None = UNSET
+    images: list[ImageResult] | UnsetType | None = UNSET
+    related_questions: list[str] | UnsetType | None = UNSET

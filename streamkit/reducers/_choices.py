@@ -43,6 +43,8 @@ MAX_INDEX_JUMP: Final = 1000
 # Finish reasons meaning "the server stopped before the model was done".
 INCOMPLETE_REASONS: Final = frozenset({"length", "content_filter"})
 
+#: The ``object`` of the chunk that ends a Perplexity stream (it sends no ``[DONE]``).
+DONE_OBJECT = "chat.completion.done"
 #: ``Verdict.reason`` of an ``unterminated`` stream.
 NO_DONE_REASON: Final = "no [DONE] after finish_reason"
 
@@ -228,6 +230,10 @@ class ChoiceReducer(IntegrityReporter, StatefulReducer[E, R, S], Generic[E, R, S
             reason = ch.finish_reason
             if reason:
                 c.finish_reason = reason
+                if chunk.object == DONE_OBJECT:
+                    # Perplexity ends its streams with this chunk instead of
+                    # [DONE]: an end marker all the same.
+                    st.saw_done = True
                 if not c.queued:
                     c.queued = True
                     st.pending.append(index)

@@ -6,8 +6,11 @@ the completion's header fields, and judges how the stream ended (``Verdict``).
 Provider reasoning (``reasoning_content``, ``reasoning``, ``reasoning_details``,
 Mistral's ``thinking`` parts) is accumulated into the message's fields of the same
 names; usage is taken from ``usage`` or Groq's ``x_groq.usage``, whichever chunk has
-it; tool-call fragments without an ``index`` (one whole call per fragment) are told
-apart by their ``id``. Growing
+it, with every provider field it carries (costs, search counts); the chunk-level
+provider fields (OpenRouter's ``provider``, Perplexity's ``citations``,
+``search_results``, ``images``, ``related_questions``) take the last value sent, as
+providers repeat them whole; tool-call fragments without an ``index`` (one whole
+call per fragment) are told apart by their ``id``. Growing
 strings are kept as lists of pieces and joined only when the result is read, so a
 step costs one dict lookup and one list append per delta whatever the length so far.
 
@@ -22,7 +25,7 @@ are shared with the legacy Completions reducer (``streamkit.reducers._choices``)
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Final, TypeAlias
+from typing import Any, ClassVar, Final, TypeAlias, TypeVar
 
 import msgspec
 from msgspec import UNSET, UnsetType
@@ -51,8 +54,10 @@ from streamkit.models.chat import (
     ContentFilterResults,
     CustomCall,
     FunctionCall,
+    ImageResult,
     PromptFilterResult,
     ReasoningDetail,
+    SearchResult,
 )
 from streamkit.reducers._arguments import parse_arguments
 from streamkit.reducers._choices import ChoiceReducer, ChoiceStateBase, ChoiceStreamState
@@ -66,6 +71,8 @@ __all__ = [
 
 ChatStreamEvent: TypeAlias = ChatCompletionChunk | StreamErrorEvent | Done | UnknownEvent
 """What a chat stream yields: chunks, an in-stream error, ``[DONE]``, unknown payloads."""
+
+_T = TypeVar("_T")
 
 # Azure severities, mildest first; unknown values rank between safe and low.
 _SEVERITY_RANK: Final = {"safe": 0, "low": 2, "medium": 3, "high": 4}
@@ -119,6 +126,11 @@ class ChatReducerState(ChoiceStreamState[_ChoiceState], kw_only=True):
     prompt_filter_results: list[PromptFilterResult] | None = None
     timings: dict[str, Any] | UnsetType = UNSET
     time_info: dict[str, Any] | UnsetType = UNSET
+    provider: str | UnsetType | None = UNSET
+    citations: list[str] | UnsetType | None = UNSET
+    search_results: list[SearchResult] | UnsetType | None = UNSET
+    images: list[ImageResult] | UnsetType | None = UNSET
+    related_questions: list[str] | UnsetType | None = UNSET
 
 
 def _filter_key(result: Any) -> tuple[bool, bool, int]:
@@ -190,6 +202,25 @@ class ChatCompletionReducer(
             value = chunk.service_tier
             if value or (value is None and st.service_tier is UNSET):
                 st.service_tier = value
+        # One test for every field only some servers send (most chunks have none of
+        # them): a chunk pays for them only when it carries one.
+        if (
+            chunk.moderation
+            or chunk.prompt_filter_results
+            or chunk.x_groq
+            or chunk.timings
+            or chunk.time_info
+            or chunk.provider is not UNSET
+            or chunk.citations is not UNSET
+            or chunk.search_results is not UNSET
+            or chunk.images is not UNSET
+            or chunk.related_questions is not UNSET
+        ):
+            self._fold_extensions(chunk)
+
+    def _fold_extensions(self, chunk: ChatCompletionChunk) -> None:
+        """Fold the provider fields of a chunk that carries at least one."""
+        st = self.state
         moderation = chunk.moderation
         if moderation:
             st.moderation = moderation
@@ -203,6 +234,23 @@ class ChatCompletionReducer(
             st.timings = chunk.timings
         if chunk.time_info:
             st.time_info = chunk.time_info
+        # The last non-empty value wins (providers repeat them whole); an empty
+        # one (``null``, ``[]``) is kept only while no chunk sent more.
+        provider = chunk.provider
+        if provider or (provider is not UNSET and not st.provider):
+            st.provider = provider
+        citations = chunk.citations
+        if citations or (citations is not UNSET and not st.citations):
+            st.citations = citations
+        results = chunk.search_results
+        if results or (results is not UNSET and not st.search_results):
+            st.search_results = results
+        images = chunk.images
+        if images or (images is not UNSET and not st.images):
+            st.images = images
+        questions = chunk.related_questions
+        if questions or (questions is not UNSET and not st.related_questions):
+            st.related_questions = questions
 
     def _fold_choice(self, c: _ChoiceState, ch: ChunkChoice, index: int) -> None:
         d = ch.delta
@@ -460,6 +508,12 @@ class ChatCompletionReducer(
             ),
             timings=st.timings,
             time_info=st.time_info,
+            provider=st.provider,
+            # Copies: the state's lists are the chunks' own.
+            citations=_copied(st.citations),
+            search_results=_copied(st.search_results),
+            images=_copied(st.images),
+            related_questions=_copied(st.related_questions),
         )
         completion._set_verdict(self.verdict())
         return completion
@@ -470,6 +524,10 @@ class ChatCompletionReducer(
 
 
 # --- building output -------------------------------------------------------------------
+
+
+def _copied(value: list[_T] | UnsetType | None) -> list[_T] | UnsetType | None:
+    return list(value) if isinstance(value, list) else value
 
 
 def _joined(pieces: list[str] | None) -> str | None:
