@@ -131,7 +131,7 @@ def test_unset_fields_are_omitted() -> None:
 def test_chat_chunk_bytes() -> None:
     assert encode_event(chat_chunk()) == (
         b'data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"m",'
-        b'"choices":[{"index":0,"finish_reason":null,"delta":{"content":"Hi"}}]}\n\n'
+        b'"choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":null}]}\n\n'
     )
 
 

@@ -137,14 +137,16 @@ class ChunkMessage(ChoiceDelta):
 class ChunkChoice(Model, kw_only=True):
     """One choice's part of a chunk; with ``n`` > 1 several indexes interleave."""
 
+    # In OpenAI's wire order (index, delta, logprobs, finish_reason), as the chunk's
+    # fields: most key lookups are then one comparison.
     index: int
-    # Spec-required (nullable); xAI, Perplexity and Azure AI Foundry leave the key out
-    # until the choice ends, and the SDK defaults it to None.
-    finish_reason: str | UnsetType | None = UNSET
     # Spec-required, but Azure sends a choice holding only ``content_filter_results``
     # (an empty ``{}``) and no ``delta``.
     delta: ChoiceDelta | UnsetType = UNSET
     logprobs: ChoiceLogprobs | UnsetType | None = UNSET
+    # Spec-required (nullable); xAI, Perplexity and Azure AI Foundry leave the key out
+    # until the choice ends, and the SDK defaults it to None.
+    finish_reason: str | UnsetType | None = UNSET
     # Azure only.
     content_filter_results: ContentFilterResults | UnsetType = UNSET
     content_filter_offsets: ContentFilterOffsets | UnsetType = UNSET

@@ -15,8 +15,9 @@ the bytes pass:
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncGenerator, AsyncIterator, Collection, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Collection, Iterator, Sequence
 from contextlib import aclosing
+from typing import TypeVar
 
 from streamkit.errors import NotEventStreamError, StreamError
 from streamkit.events._decoder import API, ErrorMode, Event, EventDecoder
@@ -239,32 +240,24 @@ def _locate(
 # The iterators
 # --------------------------------------------------------------------------- #
 
-_PIECE = 64 * 1024  # chunks larger than twice this are fed in pieces of this size
+_PIECE = 64 * 1024  # a source larger than twice this is fed in pieces of this size
+_S = TypeVar("_S", bound=AsyncByteSource)
 
 
-def _pieces(chunks: Iterable[BytesLike]) -> Iterator[BytesLike]:
-    """``chunks``, with each one over 128 KiB fed as 64 KiB views of it.
+def _in_pieces(source: _S) -> _S | list[memoryview]:
+    """``source``; a bytes-like one over 128 KiB (a whole recording in memory)
+    as 64 KiB views of it.
 
-    A large chunk (a whole recording given as one ``bytes``) would otherwise be
-    decoded into all of its events before the first is yielded: memory that
-    grows with the input, and garbage-collector passes over all of it.
+    Fed whole, it would be decoded into all of its events before the first is
+    yielded: memory that grows with the input, and garbage-collector passes
+    over all of it. The chunks a source yields are fed as they come (a
+    stream's own reads are small, and a check per read would cost more than
+    it saves).
     """
-    for chunk in chunks:
-        size = len(chunk)
-        if size <= 2 * _PIECE:
-            yield chunk
-        else:
-            view = memoryview(chunk)
-            for start in range(0, size, _PIECE):
-                yield view[start : start + _PIECE]
-
-
-async def _apieces(source: AsyncByteSource) -> AsyncGenerator[BytesLike, None]:
-    """Async twin of ``_pieces`` over ``aiter_chunks(source)``."""
-    async with aclosing(aiter_chunks(source)) as chunks:
-        async for chunk in chunks:
-            for piece in _pieces((chunk,)):
-                yield piece
+    if isinstance(source, (bytes, bytearray, memoryview)) and len(source) > 2 * _PIECE:
+        view = memoryview(source)
+        return [view[start : start + _PIECE] for start in range(0, len(view), _PIECE)]
+    return source
 
 
 def iter_events(
@@ -318,7 +311,7 @@ def iter_events(
     before: BytesLike = b""
     after: BytesLike = b""
     gap = 0
-    for chunk in _pieces(iter_chunks(source)):
+    for chunk in iter_chunks(_in_pieces(source)):
         frames = feed(chunk)  # an SSE error carries its offset; nothing is in ``out``
         if not frames:
             if probe is not None:
@@ -385,7 +378,7 @@ async def aiter_events(
     gap = 0
     # aclosing: returning at [DONE] must close the chunk generator now, not
     # when the garbage collector finds it (trio warns about the latter).
-    async with aclosing(_apieces(source)) as chunks:
+    async with aclosing(aiter_chunks(_in_pieces(source))) as chunks:
         async for chunk in chunks:
             frames = feed(chunk)
             if not frames:
