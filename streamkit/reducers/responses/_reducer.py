@@ -108,6 +108,7 @@ from streamkit.models.responses import (
     ReasoningItem,
     Refusal,
     Response,
+    UnknownItem,
     WebSearchToolCall,
 )
 from streamkit.reducers._arguments import parse_arguments
@@ -758,7 +759,11 @@ class ResponseReducer(
         of another kind is reported and dropped (it cannot be part of this one)."""
         current = slot.item
         if current is not None and type(current) is not type(item):
-            if slot.parts or slot.summary or slot.pieces or slot.commands or slot.shell:
+            # An item of the streamed kind kept raw (it holds a part or annotation of
+            # a new kind) is the same item: the server's JSON simply replaces the fold.
+            same = isinstance(item, UnknownItem) and item_type(item) == item_type(current)
+            streamed = slot.parts or slot.summary or slot.pieces or slot.commands or slot.shell
+            if streamed and not same:
                 self._report(
                     event,
                     f"output_index {index} streamed as a {item_type(current)} item "
